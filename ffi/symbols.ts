@@ -1,0 +1,119 @@
+/**
+ * The bun:ffi symbol tables, grouped by the facility that needs them.
+ *
+ * Each group is `dlopen`ed on its own, the first time it is used, because `dlopen` fails when any
+ * listed symbol is missing: a libc without `pidfd_open` must still give us `epoll_wait`. The tables
+ * are literal constants so that `dlopen` infers every call's signature; nothing casts them.
+ *
+ * Type choices (BUN-FFI.md A1, A2): `i32` for `int`, `i64_fast` for `ssize_t` so results come back
+ * as plain numbers, `u64` for `size_t` arguments (plain numbers are accepted), `ptr` for buffers
+ * (callers pass the typed array itself, never a cached `ptr()`: small typed arrays move).
+ * `i64_fast` is spelled `FFIType.i64_fast`: the string alias is missing from bun-types 1.4.4.
+ *
+ * @module
+ */
+import { FFIType } from "bun:ffi";
+
+
+/** Descriptors and plain I/O, on every platform. */
+export const coreSymbols = {
+  close: { args: ["i32"], returns: "i32" },
+  read: { args: ["i32", "ptr", "u64"], returns: FFIType.i64_fast },
+  write: { args: ["i32", "ptr", "u64"], returns: FFIType.i64_fast },
+  getpid: { args: [], returns: "i32" },
+} as const;
+
+/** `pipe2` exists on Linux and FreeBSD, not on macOS. */
+export const pipe2Symbols = {
+  pipe2: { args: ["ptr", "i32"], returns: "i32" },
+} as const;
+
+/** The errno accessor of glibc and musl. */
+export const errnoLocationSymbols = {
+  __errno_location: { args: [], returns: "ptr" },
+} as const;
+
+/** The errno accessor of macOS and FreeBSD. */
+export const errorSymbols = {
+  __error: { args: [], returns: "ptr" },
+} as const;
+
+/**
+ * `fcntl(fd, cmd, int)` where variadic arguments travel like named ones (SysV x86-64, AAPCS64).
+ * The third argument is 64 bits wide so that one JS signature serves both bindings.
+ */
+export const fcntlRegisterSymbols = {
+  fcntl: { args: ["i32", "i32", FFIType.i64_fast], returns: "i32" },
+} as const;
+
+/**
+ * `fcntl` for Apple arm64, where every variadic argument goes on the stack (ABI.md section 4.3):
+ * six 64-bit dummies fill x2 to x7, so the ninth argument lands in the first stack slot, where
+ * libSystem's `va_arg` reads it.
+ */
+export const fcntlStackSymbols = {
+  fcntl: {
+    args: ["i32", "i32", FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast],
+    returns: "i32",
+  },
+} as const;
+
+/** Sockets, on every platform. */
+export const socketSymbols = {
+  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  socketpair: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
+  bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
+  listen: { args: ["i32", "i32"], returns: "i32" },
+  accept: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+  sendmsg: { args: ["i32", "ptr", "i32"], returns: FFIType.i64_fast },
+  recvmsg: { args: ["i32", "ptr", "i32"], returns: FFIType.i64_fast },
+  getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
+  setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
+  getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+  shutdown: { args: ["i32", "i32"], returns: "i32" },
+} as const;
+
+/** `accept4` takes SOCK_NONBLOCK and SOCK_CLOEXEC (Linux, FreeBSD; not macOS). */
+export const accept4Symbols = {
+  accept4: { args: ["i32", "ptr", "ptr", "i32"], returns: "i32" },
+} as const;
+
+/** epoll(7), Linux. */
+export const epollSymbols = {
+  epoll_create1: { args: ["i32"], returns: "i32" },
+  epoll_ctl: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
+  epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+} as const;
+
+/** eventfd(2): Linux, FreeBSD >= 13. */
+export const eventfdSymbols = {
+  eventfd: { args: ["u32", "i32"], returns: "i32" },
+} as const;
+
+/** timerfd_create(2): Linux, FreeBSD >= 14. */
+export const timerfdSymbols = {
+  timerfd_create: { args: ["i32", "i32"], returns: "i32" },
+  timerfd_settime: { args: ["i32", "i32", "ptr", "ptr"], returns: "i32" },
+  timerfd_gettime: { args: ["i32", "ptr"], returns: "i32" },
+} as const;
+
+/**
+ * The raw system call entry of glibc, for pidfd on a glibc older than 2.36 and for the direct
+ * epoll system call. `syscall` is variadic in C; on Linux x64 and arm64 variadic integers travel
+ * in the same registers as named ones, so fixed-arity bindings are correct there.
+ */
+export const syscall2Symbols = {
+  syscall: { args: [FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast], returns: FFIType.i64_fast },
+} as const;
+
+/** `syscall(nr, a, b, c, d)`, four arguments after the number. */
+export const syscall4Symbols = {
+  syscall: { args: [FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast], returns: FFIType.i64_fast },
+} as const;
+
+/** kqueue(2), from libc on macOS and FreeBSD or from libkqueue on Linux. */
+export const kqueueSymbols = {
+  kqueue: { args: [], returns: "i32" },
+  kevent: { args: ["i32", "ptr", "i32", "ptr", "i32", "ptr"], returns: "i32" },
+} as const;

@@ -1,0 +1,14 @@
+import { defineConfig } from "tsup";
+
+// dist/ serves resolvers that do not honour the "bun" export condition. bun:* modules exist only
+// inside Bun, so they stay imports in the output instead of being resolved at build time.
+export default defineConfig({
+  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
+  format: ["esm"],
+  target: "esnext",
+  platform: "node",
+  dts: true,
+  clean: true,
+  sourcemap: true,
+  external: [/^bun(:|$)/],
+});
