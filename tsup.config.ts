@@ -7,7 +7,8 @@ export default defineConfig({
   format: ["esm"],
   target: "esnext",
   platform: "node",
-  dts: true,
+  // tsup's declaration build sets baseUrl, which TypeScript 6 deprecates; silence only that.
+  dts: { compilerOptions: { ignoreDeprecations: "6.0" } },
   clean: true,
   sourcemap: true,
   external: [/^bun(:|$)/],

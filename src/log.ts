@@ -12,9 +12,13 @@ import { invalidType } from "./errors.ts";
  * (`warn(obj, msg)`) and console (`console.warn(obj, msg)` prints both).
  */
 export interface Logger {
+  /** Detail for debugging: registrations, fallbacks taken. */
   debug?(...args: unknown[]): void;
+  /** Notable events in normal operation. */
   info?(...args: unknown[]): void;
+  /** Something the program should fix, such as a descriptor closed by the garbage collector. */
   warn?(...args: unknown[]): void;
+  /** A failure the library could not report by throwing. */
   error?(...args: unknown[]): void;
 }
 
