@@ -12,10 +12,14 @@ import { dlopen, type FFIFunction, type Library } from "bun:ffi";
 import { abi } from "./select.ts";
 import {
   accept4Symbols,
+  clockSymbols,
   coreSymbols,
   epollSymbols,
   eventfdSymbols,
   kqueueSymbols,
+  mqueueFdSymbols,
+  mqueuePointerSymbols,
+  pidfdSymbols,
   pipe2Symbols,
   socketSymbols,
   syscall2Symbols,
@@ -86,6 +90,18 @@ export const loadTimerfd = lazyGroup(abi?.features.timerfd === true, libcNames, 
 export const loadSyscall2 = lazyGroup(isLinux, libcNames, syscall2Symbols);
 /** `syscall(nr, a, b, c, d)` (Linux). */
 export const loadSyscall4 = lazyGroup(isLinux, libcNames, syscall4Symbols);
+/** pidfd_open and pidfd_send_signal wrappers (glibc >= 2.36); without them, use `loadSyscall4`. */
+export const loadPidfd = lazyGroup(abi?.features.pidfd === true, libcNames, pidfdSymbols);
+/** The mq_* calls where mqd_t is a descriptor (Linux). */
+export const loadMqueueFd = lazyGroup(abi?.features.mqueue === true && abi.mqdType === "fd", () => abi?.librt ?? [], mqueueFdSymbols);
+/** The mq_* calls where mqd_t is a pointer, plus mq_getfd_np (FreeBSD). */
+export const loadMqueuePointer = lazyGroup(
+  abi?.features.mqueue === true && abi.mqdType === "pointer",
+  () => abi?.librt ?? [],
+  mqueuePointerSymbols,
+);
+/** clock_gettime. */
+export const loadClock = lazyGroup(abi !== undefined, libcNames, clockSymbols);
 /** The native kqueue and kevent (macOS, FreeBSD). */
 export const loadNativeKqueue = lazyGroup(abi?.features.kqueue === true, libcNames, kqueueSymbols);
 

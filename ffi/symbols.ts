@@ -117,3 +117,44 @@ export const kqueueSymbols = {
   kqueue: { args: [], returns: "i32" },
   kevent: { args: ["i32", "ptr", "i32", "ptr", "i32", "ptr"], returns: "i32" },
 } as const;
+
+/** pidfd_open(2) and pidfd_send_signal(2): glibc >= 2.36 wrappers (older glibc: `syscall`). */
+export const pidfdSymbols = {
+  pidfd_open: { args: ["i32", "u32"], returns: "i32" },
+  pidfd_send_signal: { args: ["i32", "i32", "ptr", "u32"], returns: "i32" },
+} as const;
+
+/**
+ * POSIX message queues where `mqd_t` is a descriptor (Linux). `mq_open` is variadic in C (mode and
+ * attributes follow O_CREAT); bound fixed-arity, which is correct where variadic arguments travel
+ * in registers, as on every platform that has these calls (macOS has no message queues).
+ */
+export const mqueueFdSymbols = {
+  mq_open: { args: ["cstring", "i32", "u32", "ptr"], returns: "i32" },
+  mq_close: { args: ["i32"], returns: "i32" },
+  mq_unlink: { args: ["cstring"], returns: "i32" },
+  mq_getattr: { args: ["i32", "ptr"], returns: "i32" },
+  mq_setattr: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+  mq_timedsend: { args: ["i32", "ptr", "u64", "u32", "ptr"], returns: "i32" },
+  mq_timedreceive: { args: ["i32", "ptr", "u64", "ptr", "ptr"], returns: FFIType.i64_fast },
+} as const;
+
+/**
+ * POSIX message queues where `mqd_t` is a pointer (FreeBSD, in librt), with `mq_getfd_np` for the
+ * descriptor kqueue can watch.
+ */
+export const mqueuePointerSymbols = {
+  mq_open: { args: ["cstring", "i32", "u32", "ptr"], returns: "ptr" },
+  mq_close: { args: ["ptr"], returns: "i32" },
+  mq_unlink: { args: ["cstring"], returns: "i32" },
+  mq_getattr: { args: ["ptr", "ptr"], returns: "i32" },
+  mq_setattr: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
+  mq_timedsend: { args: ["ptr", "ptr", "u64", "u32", "ptr"], returns: "i32" },
+  mq_timedreceive: { args: ["ptr", "ptr", "u64", "ptr", "ptr"], returns: FFIType.i64_fast },
+  mq_getfd_np: { args: ["ptr"], returns: "i32" },
+} as const;
+
+/** clock_gettime(2), for absolute deadlines on a given clock. */
+export const clockSymbols = {
+  clock_gettime: { args: ["i32", "ptr"], returns: "i32" },
+} as const;
