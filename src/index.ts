@@ -4,6 +4,11 @@
  *
  * @module bunix
  */
+export { Epoll, EpollFlags, type EpollOptions } from "./epoll.ts";
+export type { EpollEvent, EpollEvents } from "./epoll-events.ts";
 export { SystemError } from "./errors.ts";
 export { setLogger, type Logger, type LogLevel } from "./log.ts";
 export { platform, type PlatformInfo, type PlatformSupport } from "./platform.ts";
+export { EventFd, type EventFdOptions } from "./eventfd.ts";
+export { TimerFd, type TimerFdClock, type TimerFdOptions, type TimerFdSetOptions, type TimerFdState } from "./timerfd.ts";
+export { PidFd, type PidFdOptions } from "./pidfd.ts";
