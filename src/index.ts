@@ -7,6 +7,9 @@
 export { Epoll, EpollFlags, type EpollOptions } from "./epoll.ts";
 export type { EpollEvent, EpollEvents } from "./epoll-events.ts";
 export { SystemError } from "./errors.ts";
+export { KeventList, type Kevent } from "./kevent-list.ts";
+export { Kqueue, type KqueueOptions } from "./kqueue.ts";
+export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "./kqueue-constants.ts";
 export { setLogger, type Logger, type LogLevel } from "./log.ts";
 export { platform, type PlatformInfo, type PlatformSupport } from "./platform.ts";
 export { EventFd, type EventFdOptions } from "./eventfd.ts";
