@@ -76,7 +76,7 @@ export const freebsdX64 = {
       },
     },
     // The first 76 bytes are macOS's xucred; FreeBSD adds a union holding cr_pid at 80 (filled
-    // from FreeBSD 13), which the shape does not list.
+    // from FreeBSD 13).
     xucred: {
       size: 88,
       fields: {
@@ -84,6 +84,7 @@ export const freebsdX64 = {
         cr_uid: { offset: 4, size: 4 },
         cr_ngroups: { offset: 8, size: 2 },
         cr_groups: { offset: 12, size: 64 },
+        cr_pid: { offset: 80, size: 4 },
       },
     },
   },

@@ -103,8 +103,10 @@ export interface AbiTables {
     readonly epoll_event?: StructLayout<"events" | "data">;
     /** Linux `struct ucred` (SO_PEERCRED). */
     readonly ucred?: StructLayout<"pid" | "uid" | "gid">;
-    /** BSD and macOS `struct xucred` (LOCAL_PEERCRED). */
-    readonly xucred?: StructLayout<"cr_version" | "cr_uid" | "cr_ngroups" | "cr_groups">;
+    /** BSD and macOS `struct xucred` (LOCAL_PEERCRED). Only FreeBSD (>= 13) carries the peer's pid in it. */
+    readonly xucred?: StructLayout<"cr_version" | "cr_uid" | "cr_ngroups" | "cr_groups"> & {
+      readonly fields: { readonly cr_pid?: FieldLayout };
+    };
   };
   /** `CMSG_ALIGN`'s unit: 8 on Linux and FreeBSD, 4 on macOS. */
   readonly cmsgAlign: number;

@@ -15,3 +15,4 @@ export { platform, type PlatformInfo, type PlatformSupport } from "./platform.ts
 export { EventFd, type EventFdOptions } from "./eventfd.ts";
 export { TimerFd, type TimerFdClock, type TimerFdOptions, type TimerFdSetOptions, type TimerFdState } from "./timerfd.ts";
 export { PidFd, type PidFdOptions } from "./pidfd.ts";
+export * from "./socket/index.ts";

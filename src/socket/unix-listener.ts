@@ -1,0 +1,199 @@
+/**
+ * `UnixListener`: a listening Unix-domain socket (stream or seqpacket) that accepts connections.
+ *
+ * @module
+ */
+import { errnoNumber, errno as readErrno } from "../../ffi/index.ts";
+import { SystemError, invalidType } from "../errors.ts";
+import { closeDescriptor, setNonblocking } from "../fd.ts";
+import { FdResource } from "../resource.ts";
+import { retryInterrupted } from "../timeout.ts";
+import { validateBoolean, validateInteger, validateOptions } from "../validate.ts";
+import { encodeAddress } from "./address.ts";
+import { BoundPath } from "./bound-path.ts";
+import { checkTypeSupported, openSocket, prepareDescriptor, socketKernel, validateChoice } from "./kernel.ts";
+import { wrapSocket, type UnixSocket } from "./unix-socket.ts";
+
+const EAGAIN = errnoNumber("EAGAIN");
+const EWOULDBLOCK = errnoNumber("EWOULDBLOCK");
+
+/** Options of {@link UnixListener.bind}. */
+export interface UnixListenOptions {
+  /** `"stream"` (default) or `"seqpacket"`. Datagram sockets are bound with `UnixSocket.bind`. */
+  readonly type?: "stream" | "seqpacket";
+  /** How many connections may wait to be accepted, 0 to 2^31 - 1; default SOMAXCONN. The kernel caps it. */
+  readonly backlog?: number;
+  /** Create the listener nonblocking: `accept` returns `null` when nobody is waiting. Default false. */
+  readonly nonblocking?: boolean;
+}
+
+/** Options of {@link UnixListener.accept}. */
+export interface UnixAcceptOptions {
+  /** Make the accepted socket nonblocking. Default false, whatever the listener's mode. */
+  readonly nonblocking?: boolean;
+}
+
+/**
+ * A listening Unix-domain socket. Accepted connections are {@link UnixSocket}s.
+ *
+ * The listener owns the socket file it created: `close()` removes it, but only if the path still
+ * names that same file (compared by device and inode). An abstract name (Linux, leading `"\0"`)
+ * has no file. A listener garbage-collected unclosed has its descriptor closed by a finalizer
+ * (with a warning), but its socket file stays: close listeners explicitly.
+ *
+ * @example
+ * ```ts
+ * import { UnixListener, UnixSocket } from "bunix";
+ * using server = UnixListener.bind("/tmp/demo.sock");
+ * using client = UnixSocket.connect("/tmp/demo.sock");
+ * using conn = server.accept()!;
+ * client.send("hello");
+ * console.assert(conn.recv(16)!.bytes === 5);
+ * ```
+ */
+export class UnixListener extends FdResource {
+  readonly #path: string;
+  readonly #type: "stream" | "seqpacket";
+  #nonblocking: boolean;
+  #bound: BoundPath | null;
+
+  private constructor(fd: number, path: string, type: "stream" | "seqpacket", nonblocking: boolean, bound: BoundPath | null) {
+    super(fd, "UnixListener");
+    this.#path = path;
+    this.#type = type;
+    this.#nonblocking = nonblocking;
+    this.#bound = bound;
+  }
+
+  /**
+   * socket(2) + bind(2) + listen(2) at `path`. A path starting with `"\0"` is a Linux abstract
+   * name. An existing file at `path` (a stale socket file included) is never removed: bind fails
+   * with EADDRINUSE, and removing a stale file is the caller's decision.
+   *
+   * @param path - at most 107 UTF-8 bytes on Linux, 103 on BSD and macOS.
+   * @throws SystemError EADDRINUSE (something exists at `path`), ENOENT (no such directory),
+   *   EACCES, EROFS. RangeError when `path` is empty or too long, or `backlog` out of range;
+   *   TypeError for other bad arguments. ENOTSUP for an abstract name off Linux, or seqpacket
+   *   where the platform lacks it.
+   * @example
+   * ```ts
+   * import { UnixListener } from "bunix";
+   * using server = UnixListener.bind("\0my-service", { type: "seqpacket", nonblocking: true });
+   * const conn = server.accept();   // null: nobody waiting yet
+   * ```
+   */
+  // `override`: a static `bind` shadows Function.prototype.bind on the class, by design of the API.
+  static override bind(path: string, options?: UnixListenOptions): UnixListener {
+    const opts = validateOptions(options);
+    const type = opts.type === undefined ? "stream" : validateChoice(opts.type, "options.type", ["stream", "seqpacket"]);
+    const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
+    const k = socketKernel();
+    const backlog = opts.backlog === undefined ? k.somaxconn : validateInteger(opts.backlog, "options.backlog", 0, 0x7fffffff);
+    const address = encodeAddress(path, "path", "UnixListener.bind");
+    checkTypeSupported(type, "UnixListener.bind");
+    const fd = openSocket(type, nonblocking);
+    if (k.symbols.bind(fd, address.bytes, address.length) !== 0) {
+      const error = SystemError.fromErrno(readErrno(), "bind", address.display);
+      closeDescriptor(fd);
+      throw error;
+    }
+    const bound = address.abstract ? null : BoundPath.record(path);
+    if (k.symbols.listen(fd, backlog) !== 0) {
+      const error = SystemError.fromErrno(readErrno(), "listen", address.display);
+      bound?.remove();
+      closeDescriptor(fd);
+      throw error;
+    }
+    return new UnixListener(fd, path, type, nonblocking, bound);
+  }
+
+  /** The path (or `"\0"`-prefixed abstract name) the listener is bound to. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /** `"stream"` or `"seqpacket"`. */
+  get type(): "stream" | "seqpacket" {
+    return this.#type;
+  }
+
+  /** Whether the listener is in nonblocking mode. */
+  get nonblocking(): boolean {
+    return this.#nonblocking;
+  }
+
+  /**
+   * accept4(2) with SOCK_CLOEXEC (Linux, FreeBSD) or accept(2) + fcntl (macOS): the next waiting
+   * connection, as a close-on-exec {@link UnixSocket}; `null` when the listener is nonblocking and
+   * nobody is waiting. A blocking listener waits, blocking the JS thread.
+   *
+   * The accepted socket is blocking unless `options.nonblocking` says otherwise: on macOS and
+   * FreeBSD accept(2) would copy the listener's mode, so it is set explicitly.
+   *
+   * @throws SystemError EMFILE / ENFILE (out of descriptors; the connection stays queued),
+   *   ECONNABORTED, EBADF when closed. TypeError for bad options.
+   * @example
+   * ```ts
+   * import { UnixListener } from "bunix";
+   * using server = UnixListener.bind("/tmp/demo.sock", { nonblocking: true });
+   * for (let conn = server.accept(); conn !== null; conn = server.accept()) {
+   *   conn.send("welcome");
+   *   conn.close();
+   * }
+   * ```
+   */
+  accept(options?: UnixAcceptOptions): UnixSocket | null {
+    const nonblocking = validateBoolean(validateOptions(options).nonblocking, "options.nonblocking", false);
+    const fd = this.openFd("accept");
+    const k = socketKernel();
+    const accept4 = k.accept4;
+    let syscall = "accept";
+    let call: () => number;
+    if (accept4 !== undefined) {
+      syscall = "accept4";
+      const flags = k.sockCloexec | (nonblocking ? k.sockNonblock : 0);
+      call = () => accept4(fd, null, null, flags);
+    } else {
+      call = () => k.symbols.accept(fd, null, null);
+    }
+    const { result, errno } = retryInterrupted(call);
+    if (result < 0) {
+      if (errno === EAGAIN || errno === EWOULDBLOCK) return null;
+      throw SystemError.fromErrno(errno, syscall);
+    }
+    if (accept4 === undefined) {
+      prepareDescriptor(result, false, false);
+      // BSD accept(2) copies the listener's O_NONBLOCK to the new socket.
+      try {
+        setNonblocking(result, nonblocking);
+      } catch (error) {
+        closeDescriptor(result);
+        throw error;
+      }
+    } else {
+      prepareDescriptor(result, nonblocking, true);
+    }
+    return wrapSocket(result, this.#type, nonblocking);
+  }
+
+  /**
+   * fcntl(F_SETFL, O_NONBLOCK): turns nonblocking mode on or off for `accept`.
+   * @throws SystemError EBADF when closed; TypeError when `on` is not a boolean.
+   * @example
+   * ```ts
+   * server.setNonblocking(true);
+   * const conn = server.accept();   // null when nobody is waiting
+   * ```
+   */
+  setNonblocking(on: boolean): void {
+    if (typeof on !== "boolean") throw invalidType("on", "of type boolean", on);
+    setNonblocking(this.openFd("setNonblocking"), on);
+    this.#nonblocking = on;
+  }
+
+  /** Removes the socket file, if the path still names the file this listener created. */
+  protected override releaseResources(): void {
+    this.#bound?.remove();
+    this.#bound = null;
+  }
+}
