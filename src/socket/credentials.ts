@@ -11,7 +11,7 @@
  * @internal
  * @module
  */
-import { constant, optionalConstant, struct, type FieldLayout } from "../../ffi/index.ts";
+import { constant, optionalConstant, struct } from "../../ffi/index.ts";
 import { lastError } from "../errors.ts";
 import { getIntOption, socketKernel } from "./kernel.ts";
 
