@@ -26,6 +26,7 @@ export const freebsdX64 = {
   variadicArguments: "registers",
   // mqd_t is a struct __mq *, not a descriptor; mq_getfd_np gives the descriptor kqueue can watch.
   mqdType: "pointer",
+  mqNameMax: 254,
   features: {
     epoll: false,
     kqueue: true,

@@ -19,6 +19,7 @@ export const linuxArm64 = {
   errnoFunction: "__errno_location",
   variadicArguments: "registers",
   mqdType: "fd",
+  mqNameMax: 255,
   features: linuxFeatures,
   structs: {
     ...linuxStructs,

@@ -20,6 +20,7 @@ export const linuxX64 = {
   errnoFunction: "__errno_location",
   variadicArguments: "registers",
   mqdType: "fd",
+  mqNameMax: 255,
   features: linuxFeatures,
   structs: {
     ...linuxStructs,

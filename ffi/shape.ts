@@ -88,6 +88,13 @@ export interface AbiTables {
   readonly variadicArguments: "registers" | "stack";
   /** `mqd_t`: a descriptor on Linux, a pointer on FreeBSD (`mq_getfd_np` gives its descriptor). */
   readonly mqdType: "fd" | "pointer";
+  /**
+   * The longest message-queue name after its leading `/`, in bytes. Linux: NAME_MAX (255), as
+   * glibc drops the slash and the kernel looks the rest up as one mqueuefs component. FreeBSD:
+   * 254, as kmq_open copies the name with its slash into NAME_MAX + 1 bytes
+   * (sys/kern/uipc_mqueue.c). Absent where there are no message queues.
+   */
+  readonly mqNameMax?: number;
   readonly features: AbiFeatures;
   readonly structs: {
     readonly timespec: StructLayout<"tv_sec" | "tv_nsec">;

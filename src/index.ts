@@ -16,3 +16,11 @@ export { EventFd, type EventFdOptions } from "./eventfd.ts";
 export { TimerFd, type TimerFdClock, type TimerFdOptions, type TimerFdSetOptions, type TimerFdState } from "./timerfd.ts";
 export { PidFd, type PidFdOptions } from "./pidfd.ts";
 export * from "./socket/index.ts";
+export {
+  MsgQueue,
+  type MsgQueueAttributes,
+  type MsgQueueCreateOptions,
+  type MsgQueueMessage,
+  type MsgQueueOpenOptions,
+  type MsgQueueReceipt,
+} from "./mqueue.ts";
