@@ -12,6 +12,7 @@
 import { constant, errno, errnoNumber, loadEpoll, optionalConstant, struct } from "../ffi/index.ts";
 import { EpollEvents, setEventsLength } from "./epoll-events.ts";
 import { SystemError, lastError, unsupportedError } from "./errors.ts";
+import { FdSlotTable } from "./fd-slot-table.ts";
 import { HandleMap } from "./handle-map.ts";
 import { platform } from "./platform.ts";
 import { FdResource } from "./resource.ts";
@@ -211,7 +212,7 @@ export class Epoll<T = unknown> extends FdResource {
   readonly #request: Uint32Array;
   readonly #handles = new HandleMap<T | undefined>();
   /** Descriptor number → its slot in `#handles`. */
-  readonly #slots = new Map<number, number>();
+  readonly #slots = new FdSlotTable();
   readonly #events: EpollEvents<T>;
 
   /**
@@ -294,7 +295,7 @@ export class Epoll<T = unknown> extends FdResource {
       throw error;
     }
     const previous = this.#slots.get(fd);
-    if (previous !== undefined) handles.remove(previous);
+    if (previous >= 0) handles.remove(previous);
     this.#slots.set(fd, slot);
   }
 
@@ -329,13 +330,13 @@ export class Epoll<T = unknown> extends FdResource {
     const known = this.#slots.get(fd);
     // A number unknown here may still be registered in the kernel (it was deleted while closed,
     // then a duplicate took the number back): give it a fresh slot, kept only if the kernel agrees.
-    const slot = known ?? handles.insert(data, fd);
+    const slot = known >= 0 ? known : handles.insert(data, fd);
     if (this.#control(epfd, this.#kernel.ctlMod, fd, mask, slot) < 0) {
       const error = lastError("epoll_ctl");
-      if (known === undefined) handles.remove(slot);
+      if (known < 0) handles.remove(slot);
       throw error;
     }
-    if (known === undefined) this.#slots.set(fd, slot);
+    if (known < 0) this.#slots.set(fd, slot);
     else if (data !== undefined) handles.set(slot, data);
   }
 
@@ -361,7 +362,7 @@ export class Epoll<T = unknown> extends FdResource {
     const epfd = this.openFd("delete");
     validateFd(fd);
     const slot = this.#slots.get(fd);
-    if (slot !== undefined) {
+    if (slot >= 0) {
       this.#slots.delete(fd);
       this.#handles.remove(slot);
     }
