@@ -24,3 +24,4 @@ export {
   type MsgQueueOpenOptions,
   type MsgQueueReceipt,
 } from "./mqueue.ts";
+export * from "./framed/index.ts";
