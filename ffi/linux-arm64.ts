@@ -5,28 +5,23 @@
  *
  * @module
  */
-import { linuxConstants, linuxFeatures, linuxStructs } from "./linux-common.ts";
+import { linuxCommon, linuxConstants, linuxStructs } from "./linux-common.ts";
 import type { AbiTables } from "./shape.ts";
 
 /** The linux-arm64 ABI tables. */
 export const linuxArm64 = {
+  ...linuxCommon,
   id: "linux-arm64",
-  os: "linux",
   arch: "arm64",
   verified: "emulated",
+  // The same sonames as on linux-x64 (see there), but musl's names the CPU.
   libc: ["libc.so.6", "libc.musl-aarch64.so.1"],
   librt: ["libc.so.6", "librt.so.1", "libc.musl-aarch64.so.1"],
-  errnoFunction: "__errno_location",
-  variadicArguments: "registers",
-  mqdType: "fd",
-  mqNameMax: 255,
-  features: linuxFeatures,
   structs: {
     ...linuxStructs,
     // arm64 glibc does not pack epoll_event: data is 8-aligned, stride 16.
     epoll_event: { size: 16, fields: { events: { offset: 0, size: 4 }, data: { offset: 8, size: 8 } } },
   },
-  cmsgAlign: 8,
   constants: {
     ...linuxConstants,
     O_DIRECTORY: 0x4000,

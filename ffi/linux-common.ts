@@ -1,20 +1,20 @@
 /**
  * What linux-x64 and linux-arm64 share under glibc: most layouts and constants are the
  * asm-generic ones on both. The per-arch modules add what differs (the `epoll_event` layout,
- * a few `O_*` flags, the numbers of the older system calls).
+ * a few `O_*` flags, the numbers of the older system calls, the musl soname). The layouts every
+ * LP64 platform has come from `ffi/lp64-common.ts`.
  *
  * Sources: ABI.md sections 2 and 3 ([L64] compiled and run here; [LA64] cross-compiled), checked
  * again by `test/ffi/layout.test.ts` against the C headers on every run.
  *
  * @module
  */
+import { lp64MqAttr, lp64Structs } from "./lp64-common.ts";
 import type { AbiTables } from "./shape.ts";
 
 /** Struct layouts identical on x86-64 and arm64 glibc (all LP64). */
 export const linuxStructs = {
-  timespec: { size: 16, fields: { tv_sec: { offset: 0, size: 8 }, tv_nsec: { offset: 8, size: 8 } } },
-  itimerspec: { size: 32, fields: { it_interval: { offset: 0, size: 16 }, it_value: { offset: 16, size: 16 } } },
-  iovec: { size: 16, fields: { iov_base: { offset: 0, size: 8 }, iov_len: { offset: 8, size: 8 } } },
+  ...lp64Structs,
   msghdr: {
     size: 56,
     fields: {
@@ -32,15 +32,7 @@ export const linuxStructs = {
     fields: { cmsg_len: { offset: 0, size: 8 }, cmsg_level: { offset: 8, size: 4 }, cmsg_type: { offset: 12, size: 4 } },
   },
   sockaddr_un: { size: 110, fields: { sun_family: { offset: 0, size: 2 }, sun_path: { offset: 2, size: 108 } } },
-  mq_attr: {
-    size: 64,
-    fields: {
-      mq_flags: { offset: 0, size: 8 },
-      mq_maxmsg: { offset: 8, size: 8 },
-      mq_msgsize: { offset: 16, size: 8 },
-      mq_curmsgs: { offset: 24, size: 8 },
-    },
-  },
+  mq_attr: lp64MqAttr,
   ucred: { size: 12, fields: { pid: { offset: 0, size: 4 }, uid: { offset: 4, size: 4 }, gid: { offset: 8, size: 4 } } },
 } as const satisfies Partial<AbiTables["structs"]>;
 
@@ -148,3 +140,19 @@ export const linuxFeatures = {
   socketTypeFlags: true,
   msgCmsgCloexec: true,
 } as const satisfies AbiTables["features"];
+
+/**
+ * The fields of the two glibc ABIs that do not depend on the CPU. Each per-arch module spreads
+ * this and adds its id, how it was verified, its sonames, `epoll_event` and constants.
+ */
+export const linuxCommon = {
+  os: "linux",
+  errnoFunction: "__errno_location",
+  // SysV x86-64 and AAPCS64 both pass variadic arguments like named ones.
+  variadicArguments: "registers",
+  mqdType: "fd",
+  mqNameMax: 255,
+  features: linuxFeatures,
+  // CMSG_ALIGN rounds to sizeof(size_t).
+  cmsgAlign: 8,
+} as const satisfies Partial<AbiTables>;

@@ -4,30 +4,24 @@
  *
  * @module
  */
-import { linuxConstants, linuxFeatures, linuxStructs } from "./linux-common.ts";
+import { linuxCommon, linuxConstants, linuxStructs } from "./linux-common.ts";
 import type { AbiTables } from "./shape.ts";
 
 /** The linux-x64 ABI tables. */
 export const linuxX64 = {
+  ...linuxCommon,
   id: "linux-x64",
-  os: "linux",
   arch: "x64",
   verified: "native",
   // libc.so (no version) is a GNU ld text script on glibc, so dlopen needs the soname.
   libc: ["libc.so.6", "libc.musl-x86_64.so.1"],
   // glibc >= 2.34 has mq_* in libc; librt.so.1 is the older home and a stub afterwards.
   librt: ["libc.so.6", "librt.so.1", "libc.musl-x86_64.so.1"],
-  errnoFunction: "__errno_location",
-  variadicArguments: "registers",
-  mqdType: "fd",
-  mqNameMax: 255,
-  features: linuxFeatures,
   structs: {
     ...linuxStructs,
     // x86-64 glibc declares epoll_event __attribute__((packed)): data sits unaligned at 4, stride 12.
     epoll_event: { size: 12, fields: { events: { offset: 0, size: 4 }, data: { offset: 4, size: 8 } } },
   },
-  cmsgAlign: 8,
   constants: {
     ...linuxConstants,
     O_DIRECTORY: 0x10000,
