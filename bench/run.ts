@@ -32,6 +32,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "mq-roundtrip": async () => (await import("./mqueue/mq-roundtrip.ts")).mqRoundtrip,
   "pingpong-seqpacket": async () => (await import("./socket/pingpong-seqpacket.ts")).pingpongSeqpacket,
   "fd-passing": async () => (await import("./socket/fd-passing.ts")).fdPassing,
+  "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
 };
 

@@ -10,6 +10,9 @@
  * @module
  */
 import { constant, errno, errnoNumber, loadEpoll, optionalConstant, struct } from "../ffi/index.ts";
+import { readinessEngine } from "./async/readiness-thread.ts";
+import { type ReadinessSource, readinessSource } from "./async/source.ts";
+import { AsyncWaiter, type WaitAsyncOptions } from "./async/wait-async.ts";
 import { EpollEvents, setEventsLength } from "./epoll-events.ts";
 import { SystemError, lastError, unsupportedError } from "./errors.ts";
 import { FdSlotTable } from "./fd-slot-table.ts";
@@ -214,6 +217,10 @@ export class Epoll<T = unknown> extends FdResource {
   /** Descriptor number → its slot in `#handles`. */
   readonly #slots = new FdSlotTable();
   readonly #events: EpollEvents<T>;
+  /** The `waitAsync` machinery, made on first use. */
+  #async: AsyncWaiter<EpollEvents<T>> | undefined;
+  /** Readiness sources made for async waiters (this instance's own, a Poller's): released at close. */
+  readonly #sources: ReadinessSource[] = [];
 
   /**
    * `epoll_create1(EPOLL_CLOEXEC)`: opens a new epoll instance.
@@ -415,8 +422,83 @@ export class Epoll<T = unknown> extends FdResource {
     return result;
   }
 
+  /**
+   * `epoll_wait(2)` without blocking the JS thread: resolves with this instance's reusable
+   * {@link EpollEvents} when registered descriptors are ready, or when the timeout passes (then
+   * empty).
+   *
+   * A helper thread (one per JS thread, started on first use and stopped after 100 ms without
+   * waits) sleeps in `epoll_wait` on a private epoll in which this instance's descriptor is
+   * registered one-shot; when it reports, this thread collects the events itself with `wait(0)`.
+   * So edge-triggered and one-shot registrations behave exactly as with `wait`, data is resolved
+   * on this thread, and nothing busy-polls: an idle process with pending waits uses no CPU. A
+   * ready instance resolves on the next turn of the event loop, without the helper. Expect a
+   * wake-up latency of a few tens of microseconds (two thread wake-ups; see the benchmark
+   * `wake-latency-async`), or `{ busyPoll: true }` for a few microseconds at the cost of a core.
+   *
+   * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
+   *   on the next turn. It resolves never early, with what a last `wait(0)` finds (usually
+   *   nothing).
+   * - `signal`: aborting rejects with `signal.reason` (an `AbortError` `DOMException` by default),
+   *   at once if it is already aborted. Aborts and timeouts take no events: what was not delivered
+   *   comes with the next wait.
+   * - `close()` while a wait is pending rejects it with a `SystemError` EBADF.
+   * - One `waitAsync` at a time per instance: a second while one is pending rejects with EBUSY
+   *   (both would share the one reusable result). Synchronous `wait`s may be mixed in; they take
+   *   the events they find, and a pending `waitAsync` goes on waiting. Many instances may wait at
+   *   once.
+   * - A pending wait keeps the process alive (as a pending socket read does); the process exits
+   *   normally once nothing is pending.
+   * - In a Worker, `waitAsync` gets a helper thread of the Worker's own. Let pending waits settle
+   *   (or abort them) and close instances before `terminate()`: a helper blocked in the kernel
+   *   when its Worker is terminated keeps its thread and two descriptors until the process ends.
+   *   A Worker that ends by itself waits the 100 ms for its helper to stop cleanly.
+   *
+   * Errors are rejections, never throws: EBADF (syscall `"Epoll.waitAsync"`) when the instance is
+   * closed, TypeError/RangeError for bad arguments, EBUSY as above, and the kernel's errors from
+   * `epoll_wait` or from registering this instance with the helper (`epoll_ctl`: ELOOP when it
+   * holds epoll instances nested too deep, ENOMEM, ENOSPC).
+   *
+   * @param timeoutMs - how long to wait, in ms; default forever.
+   * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
+   *   sleeping (100 % of a core while pending).
+   * @returns this instance's result, with `length` 0 after a timeout.
+   *
+   * @example
+   * ```ts
+   * using epoll = new Epoll<string>();
+   * epoll.add(socketFd, EpollFlags.IN, "client");
+   * const events = await epoll.waitAsync(1000, { signal: AbortSignal.timeout(5000) });
+   * for (const { data } of events) console.log(data, "readable");
+   * ```
+   */
+  waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<EpollEvents<T>> {
+    this.#async ??= new AsyncWaiter<EpollEvents<T>>({
+      kind: "Epoll",
+      isClosed: () => this.closed,
+      poll: () => this.wait(0),
+      isReady: (events) => events.length > 0,
+      createSource: (onReady, onError) => this[readinessSource](onReady, onError),
+    });
+    return this.#async.waitAsync(timeoutMs, options);
+  }
+
+  /**
+   * The source that reports this instance's readiness to an async waiter: its descriptor in the
+   * shared readiness thread's outer epoll. For `waitAsync` and the `Poller`.
+   * @internal
+   */
+  [readinessSource](onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
+    const source = readinessEngine().watch(this.openFd("waitAsync"), onReady, onError);
+    this.#sources.push(source);
+    return source;
+  }
+
   /** Drops every registration's data (their events read as stale) and empties the result. */
   protected override releaseResources(): void {
+    // First: a pending waitAsync rejects, and the helper's registration goes before the fd does.
+    this.#async?.close();
+    for (const source of this.#sources.splice(0)) source.dispose();
     this.#handles.clear();
     this.#slots.clear();
     setEventsLength(this.#events, 0);

@@ -4,6 +4,7 @@
  *
  * @module bunix
  */
+export type { WaitAsyncOptions } from "./async/wait-async.ts";
 export { Epoll, EpollFlags, type EpollOptions } from "./epoll.ts";
 export type { EpollEvent, EpollEvents } from "./epoll-events.ts";
 export { SystemError } from "./errors.ts";

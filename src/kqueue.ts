@@ -18,6 +18,10 @@
  */
 import { existsSync } from "node:fs";
 import { errno, errnoNumber, hostOs, loadKqueueFrom, loadNativeKqueue, struct } from "../ffi/index.ts";
+import { KeventHelper } from "./async/kevent-helper.ts";
+import { readinessEngine } from "./async/readiness-thread.ts";
+import { type ReadinessSource, readinessSource } from "./async/source.ts";
+import { AsyncWaiter, type WaitAsyncOptions } from "./async/wait-async.ts";
 import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "./errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "./fd.ts";
 import { KeventBuffer } from "./kevent-codec.ts";
@@ -60,6 +64,8 @@ const FIRST_TIMER_IDENT = 2 ** 32;
 // The longest registerTimer duration whose microsecond count is still an exact integer.
 const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 const EINTR = errnoNumber("EINTR");
+// The most events a waitAsync helper thread collects per kevent() (see [readinessSource]).
+const HELPER_MAX_EVENTS = 1024;
 
 const kqConstants = hostKqueueAbi.constants;
 function kqConstant(name: string): number {
@@ -141,6 +147,14 @@ export class Kqueue<T = unknown> extends FdResource {
   readonly #timerMicroseconds: number;
   readonly #noteExitStatus: number;
   #nextTimerIdent = FIRST_TIMER_IDENT;
+  /** The `library` option: where `kevent` came from (a helper thread loads it from there too). */
+  readonly #library: string | undefined;
+  /** The `waitAsync` machinery, made on first use. */
+  #async: AsyncWaiter<KeventList<T>> | undefined;
+  /** With a `library` kqueue: the helper thread that calls kevent() for `waitAsync`. */
+  #helper: KeventHelper | undefined;
+  /** Readiness sources made for async waiters (this instance's own, a Poller's): released at close. */
+  readonly #sources: ReadinessSource[] = [];
 
   /**
    * kqueue(2): creates a kqueue, close-on-exec.
@@ -165,7 +179,8 @@ export class Kqueue<T = unknown> extends FdResource {
     const { maxEvents: maxOption, library: libraryOption } = validateOptions(options);
     const maxEvents =
       maxOption === undefined ? DEFAULT_MAX_EVENTS : validateInteger(maxOption, "options.maxEvents", 1, MAX_MAX_EVENTS);
-    const symbols = openBackend(validateLibrary(libraryOption));
+    const library = validateLibrary(libraryOption);
+    const symbols = openBackend(library);
     const fd = symbols.kqueue();
     if (fd < 0) throw lastError("kqueue");
     try {
@@ -177,6 +192,7 @@ export class Kqueue<T = unknown> extends FdResource {
       throw error;
     }
     super(fd, "Kqueue");
+    this.#library = library;
     this.#kevent = symbols.kevent;
     this.#maxEvents = maxEvents;
     this.#change = new KeventBuffer(hostKqueueAbi.kevent, 1);
@@ -430,7 +446,9 @@ export class Kqueue<T = unknown> extends FdResource {
    *
    * EINTR is retried with the time left. An early empty return (libkqueue has spurious ones) is
    * waited out until the deadline. Udata of one-shot events delivered by the previous `wait` is
-   * released when this one starts.
+   * released when this one starts. On a `library` kqueue that has used `waitAsync`, events its
+   * helper thread collected and no wait has delivered yet come first, without another kevent()
+   * call (the helper is brought out of kevent() before this one runs).
    *
    * This call blocks the JS thread while it waits.
    *
@@ -457,10 +475,15 @@ export class Kqueue<T = unknown> extends FdResource {
     setKeventListLength(list, 0);
     const registrations = this.#registrations;
     registrations.flushRetired();
-    const startedAt = timeout > 0 ? performance.now() : 0;
-    let count = this.#waitOnce(timeout);
-    if (count < 0 || (count === 0 && timeout !== 0)) {
-      count = continueTimedWait(timeout, startedAt, count, count < 0 ? errno() : 0, this.#waitOnce, "kevent");
+    // Events a waitAsync helper thread collected and nobody received yet come first (and the
+    // helper is brought out of kevent() before this thread calls it).
+    let count = this.#helper === undefined ? 0 : this.#helper.take(this.#events.words);
+    if (count === 0) {
+      const startedAt = timeout > 0 ? performance.now() : 0;
+      count = this.#waitOnce(timeout);
+      if (count < 0 || (count === 0 && timeout !== 0)) {
+        count = continueTimedWait(timeout, startedAt, count, count < 0 ? errno() : 0, this.#waitOnce, "kevent");
+      }
     }
     setKeventListLength(list, count);
     // Retire registrations the kernel dropped with this delivery. Their udata stays readable
@@ -479,8 +502,99 @@ export class Kqueue<T = unknown> extends FdResource {
     return list;
   }
 
+  /**
+   * kevent(2) without blocking the JS thread: resolves with this instance's reusable
+   * {@link KeventList} when events are ready, or when the timeout passes (then empty).
+   *
+   * How it waits depends on where the kqueue comes from:
+   *
+   * - The native kqueue (macOS, FreeBSD): a helper thread (one per JS thread, started on first use
+   *   and stopped after 100 ms without waits) sleeps in `kevent` on a private kqueue in which this
+   *   kqueue's descriptor is registered `EVFILT_READ | EV_ONESHOT` (a kqueue descriptor is readable
+   *   while events are pending). When it reports, this thread collects the events itself with
+   *   `wait(0)`, so `ONESHOT`, `CLEAR` and `DISPATCH` behave exactly as with `wait`.
+   * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched
+   *   (KQUEUE-ON-LINUX.md 6.1): a helper thread of this instance's own calls `kevent` on it
+   *   directly, into shared memory, and hands what it got to this thread's next `wait` or
+   *   `waitAsync`. Nothing is lost if the wait was aborted meanwhile. A synchronous `wait` (and
+   *   `close`) first wakes that helper out of `kevent` with a private user event (ident
+   *   `UINTPTR_MAX`, which `register` cannot name; it never shows in results) and waits for it,
+   *   typically microseconds. Each waiting libkqueue `Kqueue` costs one thread; it stops after
+   *   100 ms without waits.
+   *
+   * Either way nothing busy-polls, udata resolves on this thread, and a ready kqueue resolves on
+   * the next turn of the event loop without any helper. Expect a wake-up latency of a few tens of
+   * microseconds, or pass `{ busyPoll: true }` for a few microseconds at the cost of a core.
+   *
+   * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
+   *   on the next turn. It resolves never early, with what a last `wait(0)` finds.
+   * - `signal`: aborting rejects with `signal.reason` (an `AbortError` `DOMException` by default),
+   *   at once if already aborted. Aborts and timeouts take no events: what was not delivered comes
+   *   with the next wait.
+   * - `close()` while a wait is pending rejects it with a `SystemError` EBADF.
+   * - One `waitAsync` at a time per instance: a second while one is pending rejects with EBUSY.
+   *   Synchronous `wait`s may be mixed in; a pending `waitAsync` goes on waiting.
+   * - A pending wait keeps the process alive; the process exits normally once nothing is pending.
+   * - In a Worker, let pending waits settle (or abort them) and close instances before
+   *   `terminate()` (see `Epoll.waitAsync`).
+   *
+   * Errors are rejections, never throws: EBADF (syscall `"Kqueue.waitAsync"`) when the instance
+   * is closed, TypeError/RangeError for bad arguments, EBUSY as above, and the errors of `kevent`.
+   *
+   * @param timeoutMs - how long to wait, in ms; default forever.
+   * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
+   *   sleeping (100 % of a core while pending).
+   * @returns this instance's result, with `length` 0 after a timeout.
+   *
+   * @example
+   * ```ts
+   * using kq = new Kqueue<string>();          // Linux: new Kqueue({ library: "/usr/local/lib/libkqueue.so.0" })
+   * kq.registerTimer(10, EventFlags.ADD | EventFlags.ONESHOT, "done");
+   * const events = await kq.waitAsync(1000);
+   * console.log(events.length, events.udata(0));   // 1 "done"
+   * ```
+   */
+  waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<KeventList<T>> {
+    this.#async ??= new AsyncWaiter<KeventList<T>>({
+      kind: "Kqueue",
+      isClosed: () => this.closed,
+      poll: () => this.wait(0),
+      isReady: (list) => list.length > 0,
+      createSource: (onReady, onError) => this[readinessSource](onReady, onError),
+    });
+    return this.#async.waitAsync(timeoutMs, options);
+  }
+
+  /**
+   * The source that reports this kqueue's readiness to an async waiter: its descriptor in the
+   * shared readiness thread's outer kqueue (native), or a helper thread that calls kevent() on it
+   * and leaves what it got for the next `wait` (a `library` kqueue). For `waitAsync` and the
+   * `Poller`; one per instance.
+   * @internal
+   */
+  [readinessSource](onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
+    const fd = this.openFd("waitAsync");
+    if (this.#library === undefined) {
+      const source = readinessEngine().watch(fd, onReady, onError);
+      this.#sources.push(source);
+      return source;
+    }
+    // The helper's stash is drained by this instance's wait(): there can be only one.
+    if (this.#helper !== undefined) throw new Error("bunix: this Kqueue already has a readiness source");
+    // libkqueue returns at most 512 events per call anyway; more would only be memory.
+    const capacity = Math.min(this.#maxEvents, HELPER_MAX_EVENTS);
+    const options = { fd, library: this.#library, kevent: this.#kevent, capacity, owner: this };
+    this.#helper = new KeventHelper(options, onReady, onError);
+    this.#sources.push(this.#helper);
+    return this.#helper;
+  }
+
   /** Forgets every registration and empties the list, just before the descriptor is closed. */
   protected override releaseResources(): void {
+    // First: a pending waitAsync rejects, and a helper thread leaves kevent() before the close.
+    this.#async?.close();
+    for (const source of this.#sources.splice(0)) source.dispose();
+    this.#helper = undefined;
     setKeventListLength(this.#list, 0);
     this.#registrations.clear();
   }

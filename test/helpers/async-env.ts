@@ -1,0 +1,73 @@
+/**
+ * What the async-wait tests share: counting this thread's helper threads and the process's
+ * threads, waiting for idle helpers to stop (they linger LINGER_MS after the last wait), and
+ * running a short Bun child process.
+ *
+ * @module
+ */
+import { readdirSync } from "node:fs";
+import { LINGER_MS, asyncHelperThreads } from "../../src/async/index.ts";
+import { bunCommand, emulated } from "./env.ts";
+
+/** The repository's `src/` directory as an absolute path, for child scripts' imports. */
+export const srcDir: string = new URL("../../src/", import.meta.url).pathname;
+
+/** Threads of this process (`/proc/self/task` entries), or -1 without /proc. */
+export function threadCount(): number {
+  try {
+    return readdirSync("/proc/self/task").length;
+  } catch {
+    return -1;
+  }
+}
+
+/** Resolves once this thread has no helper threads left; rejects after `timeoutMs`. */
+export async function helpersStopped(timeoutMs = LINGER_MS * 20): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (asyncHelperThreads() > 0) {
+    if (performance.now() > deadline) throw new Error(`${asyncHelperThreads()} helper thread(s) still running after ${timeoutMs} ms`);
+    await Bun.sleep(5);
+  }
+}
+
+/**
+ * Resolves once the process has at most `limit` threads: an ended Worker's thread leaves the
+ * process a moment after its 'close' event. Rejects after `timeoutMs`, naming the count.
+ */
+export async function threadsAtMost(limit: number, timeoutMs = emulated ? 10_000 : 2000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (threadCount() > limit) {
+    if (performance.now() > deadline) throw new Error(`${threadCount()} threads after ${timeoutMs} ms, expected at most ${limit}`);
+    await Bun.sleep(5);
+  }
+}
+
+/** How a child process ended. */
+export interface ChildRun {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Wall time from spawn to exit, in ms. */
+  readonly elapsedMs: number;
+}
+
+/**
+ * Runs `script` (TypeScript, top-level await allowed) with `bun -e`; `onSpawn` gets the process
+ * (to write its stdin, say). Kills it after `timeoutMs` (then `exitCode` is the signal's).
+ */
+export async function runChild(
+  script: string,
+  options: { timeoutMs?: number; stdin?: "pipe" | "ignore"; onSpawn?: (child: Bun.Subprocess<"pipe", "pipe", "pipe">) => void | Promise<void> } = {},
+): Promise<ChildRun> {
+  const started = performance.now();
+  const child = Bun.spawn(bunCommand("-e", script), { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const timeoutMs = options.timeoutMs ?? (emulated ? 60_000 : 10_000);
+  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    await options.onSpawn?.(child);
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+    return { exitCode, stdout, stderr, elapsedMs: performance.now() - started };
+  } finally {
+    clearTimeout(killer);
+  }
+}
