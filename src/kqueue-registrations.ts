@@ -37,6 +37,24 @@ export class KqueueRegistrations<T> {
   #data: number[] = [];
   // Retired slots awaiting release: [slot, generation, slot, generation, …].
   #retired: number[] = [];
+  // Per slot: 1 when the kernel may drop the registration by itself (see markDroppable).
+  #droppable: number[] = [];
+  #droppableCount = 0;
+
+  /** How many live registrations the kernel may drop by itself; `wait` scans its events only when > 0. */
+  get droppable(): number {
+    return this.#droppableCount;
+  }
+
+  /**
+   * Marks a live slot as one the kernel may drop by itself (a change carried EV_ONESHOT, or a
+   * process watch). Sticky until the slot is released or retired.
+   */
+  markDroppable(slot: Slot): void {
+    if (this.#droppable[slot] === 1) return;
+    this.#droppable[slot] = 1;
+    this.#droppableCount++;
+  }
 
   /** The slot registered for (ident, filter), or -1. */
   find(ident: number, filter: number): Slot {
@@ -51,6 +69,7 @@ export class KqueueRegistrations<T> {
     this.#flags[slot] = flags;
     this.#fflags[slot] = fflags;
     this.#data[slot] = data;
+    this.#droppable[slot] = 0;
     let idents = this.#byFilter.get(filter);
     if (idents === undefined) this.#byFilter.set(filter, (idents = new Map()));
     idents.set(ident, slot);
@@ -117,11 +136,17 @@ export class KqueueRegistrations<T> {
   /** Forgets everything and releases every slot. */
   clear(): void {
     this.#byFilter.clear();
+    this.#droppable.length = 0;
+    this.#droppableCount = 0;
     this.#retired.length = 0;
     this.handles.clear();
   }
 
   #forget(slot: Slot): void {
+    if (this.#droppable[slot] === 1) {
+      this.#droppable[slot] = 0;
+      this.#droppableCount--;
+    }
     const idents = this.#byFilter.get(this.#filters[slot]!);
     if (idents !== undefined && idents.get(this.#idents[slot]!) === slot) idents.delete(this.#idents[slot]!);
   }

@@ -279,6 +279,7 @@ export class Kqueue<T = unknown> extends FdResource {
       return;
     }
     const registrations = this.#registrations;
+    const droppable = (flags & EV_ONESHOT) !== 0 || filter === EVFILT_PROC;
     const slot = registrations.find(ident, filter);
     if (slot === -1) {
       const newFflags = this.#withExitStatus(filter, fflags ?? 0);
@@ -290,6 +291,8 @@ export class Kqueue<T = unknown> extends FdResource {
         return;
       }
       const created = registrations.create(ident, filter, udata, flags, storedFflags(filter, newFflags), newData);
+      // Marked before the kernel sees it: a refused add releases the slot, which unmarks it.
+      if (droppable) registrations.markDroppable(created);
       const error = this.#add(fd, ident, filter, flags, newFflags, newData, created);
       if (error !== 0) {
         registrations.release(created);
@@ -297,6 +300,7 @@ export class Kqueue<T = unknown> extends FdResource {
       }
       return;
     }
+    if (droppable) registrations.markDroppable(slot);
     const nextFflags = fflags === undefined ? registrations.fflags(slot) : this.#withExitStatus(filter, fflags);
     const nextData = data ?? registrations.data(slot);
     if ((flags & EV_ADD) !== 0) {
@@ -487,7 +491,9 @@ export class Kqueue<T = unknown> extends FdResource {
     }
     setKeventListLength(list, count);
     // Retire registrations the kernel dropped with this delivery. Their udata stays readable
-    // through this batch.
+    // through this batch. Only a registration marked droppable can be dropped, so without one
+    // there is nothing to scan.
+    if (registrations.droppable === 0) return list;
     const events = this.#events;
     const handles = registrations.handles;
     for (let i = 0; i < count; i++) {
