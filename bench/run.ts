@@ -32,6 +32,9 @@ const benches: Record<string, () => Promise<Bench>> = {
   "mq-roundtrip": async () => (await import("./mqueue/mq-roundtrip.ts")).mqRoundtrip,
   "pingpong-seqpacket": async () => (await import("./socket/pingpong-seqpacket.ts")).pingpongSeqpacket,
   "fd-passing": async () => (await import("./socket/fd-passing.ts")).fdPassing,
+  "poller-wait": async () => (await import("./poller/poller-wait.ts")).pollerWait,
+  "wake-latency": async () => (await import("./poller/wake-latency.ts")).wakeLatency,
+  "timer-jitter": async () => (await import("./poller/timer-jitter.ts")).timerJitter,
   "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
 };

@@ -26,3 +26,19 @@ export {
   type MsgQueueReceipt,
 } from "./mqueue.ts";
 export * from "./framed/index.ts";
+export {
+  Interest,
+  Poller,
+  Waker,
+  type EventFdWakeSource,
+  type KqueueWakeSource,
+  type PollEvent,
+  type PollEvents,
+  type PollMode,
+  type PollerAddOptions,
+  type PollerBackendName,
+  type PollerOptions,
+  type Timer,
+  type TimerOptions,
+  type WakerTransfer,
+} from "./poller/index.ts";
