@@ -42,3 +42,4 @@ export {
   type TimerOptions,
   type WakerTransfer,
 } from "./poller/index.ts";
+export * from "./ipc/index.ts";

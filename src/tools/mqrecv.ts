@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { MsgQueue, type MsgQueueMessage } from "../mqueue.ts";
-import { Exit, UsageError, parseInteger, runTool } from "./mq-cli.ts";
+import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
 const HELP = `Usage: mqrecv [options] NAME
 

@@ -1,13 +1,14 @@
 /**
- * What `mqsend` and `mqrecv` share: exit codes, number parsing, and the one place that turns an
- * error into a message on standard error and an exit status.
+ * What the command-line tools (mqsend, mqrecv, bunix-echo, bunix-ping) share: exit codes, number
+ * parsing, and the one place that turns an error into a message on standard error and an exit
+ * status.
  *
  * @internal
  * @module
  */
 import { SystemError } from "../errors.ts";
 
-/** The exit statuses of both tools. */
+/** The exit statuses of every tool. */
 export const Exit = {
   /** Done. */
   ok: 0,

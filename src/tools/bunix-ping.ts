@@ -1,0 +1,130 @@
+#!/usr/bin/env bun
+/**
+ * `bunix-ping`: pings a framed-message echo server (such as `bunix-echo`) through `IpcClient`.
+ *
+ *     bunix-ping [--socket PATH] [--interval MS] [--count N]
+ *
+ * The loop blocks in `client.poll()`: a command-line tool has nothing else to do meanwhile, and
+ * SIGINT's default action (end the process) is what a user of ping expects. The client's timer
+ * paces the pings; `bunix-echo` shows the other way to run a loop, with `waitAsync`.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { SystemError } from "../errors.ts";
+import { IpcClient } from "../ipc/ipc-client.ts";
+import { setLogger } from "../log.ts";
+import { DEFAULT_SOCKET_PATH, consoleLogger, logLevel } from "./ipc-cli.ts";
+import { UsageError, parseInteger, runTool } from "./cli.ts";
+
+const HELP = `Usage: bunix-ping [options]
+
+Connect to a framed-message echo server on a Unix stream socket (such as bunix-echo),
+send it a 24-byte ping every interval, and print each reply with its round-trip time.
+
+Options:
+  -s, --socket PATH      the server's socket (default ${DEFAULT_SOCKET_PATH})
+  -i, --interval MS      milliseconds between pings (default 2000); the first goes at once
+  -c, --count N          stop after N replies (default: until interrupted)
+  -h, --help             show this help
+
+Exit status: 0 N replies received, 1 the server went away (or stopped replying), 2 usage
+error, 3 system error (ECONNREFUSED: the server refused the connection, as bunix-echo
+does beyond --max-clients).
+`;
+
+/** The exit statuses. */
+const Exit = { ok: 0, gone: 1, usage: 2, system: 3 } as const;
+const INT32_MAX = 0x7fffffff;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      socket: { type: "string", short: "s" },
+      interval: { type: "string", short: "i" },
+      count: { type: "string", short: "c" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return Exit.ok;
+  }
+  const path = values.socket ?? DEFAULT_SOCKET_PATH;
+  if (path === "") throw new UsageError("--socket takes a path");
+  const interval = values.interval === undefined ? 2000 : parseInteger(values.interval, "--interval", 1, INT32_MAX);
+  const count = values.count === undefined ? Number.POSITIVE_INFINITY : parseInteger(values.count, "--count", 1, INT32_MAX);
+  const level = logLevel(false);
+  setLogger(level === null ? null : consoleLogger("bunix-ping", level));
+
+  try {
+    using client = IpcClient.connect(path, { pingIntervalMs: interval });
+    return ping(client, path, interval, count);
+  } catch (error) {
+    if (!(error instanceof SystemError && error.code === "ECONNREFUSED")) throw error;
+    // From connect(2): a socket file nobody listens on. From IpcClient: closed at once by a server
+    // at its client limit.
+    console.error(
+      error.syscall === "connect"
+        ? `bunix-ping: nobody is listening on ${path} (a stale socket file?)`
+        : "bunix-ping: server refused the connection (too many clients?)",
+    );
+    return Exit.system;
+  }
+}
+
+/** Pings until `count` replies came back (or the server went away); returns the exit status. */
+function ping(client: IpcClient, path: string, interval: number, count: number): number {
+  const times: number[] = [];
+  // Once every ping is out, the replies still owed get this long to arrive.
+  let deadline = Number.POSITIVE_INFINITY;
+  const sent = () => {
+    if (client.pingsSent >= count && deadline === Number.POSITIVE_INFINITY) deadline = performance.now() + Math.max(2 * interval, 2000);
+  };
+  client.ping();
+  sent();
+  while (times.length < count) {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      console.error(`bunix-ping: no reply to ${client.pingsSent - times.length} ping(s) from ${path}`);
+      summary(path, client.pingsSent, times);
+      return Exit.gone;
+    }
+    for (const event of client.poll(Number.isFinite(left) ? left : -1)) {
+      if (event.kind === "hangup") {
+        console.error(`bunix-ping: the server at ${path} went away`);
+        summary(path, client.pingsSent, times);
+        return Exit.gone;
+      }
+      if (event.kind === "timer") {
+        // Timer events past the last ping are left unprocessed: that is how no more pings go out.
+        if (client.pingsSent < count) client.process(event);
+        sent();
+        continue;
+      }
+      const message = client.process(event);
+      if (message === null) continue;
+      const reply = client.pingReply(message);
+      if (reply === null) continue;
+      times.push(reply.roundTripMs);
+      console.log(`reply ${reply.sequence} from ${path}: ${message.length} bytes time=${reply.roundTripMs.toFixed(3)} ms`);
+      if (times.length >= count) break;
+    }
+  }
+  summary(path, client.pingsSent, times);
+  return Exit.ok;
+}
+
+function summary(path: string, sent: number, times: readonly number[]): void {
+  const line = `--- ${path}: ${sent} sent, ${times.length} received`;
+  if (times.length === 0) {
+    console.log(line);
+    return;
+  }
+  const min = Math.min(...times);
+  const max = Math.max(...times);
+  const avg = times.reduce((a, b) => a + b, 0) / times.length;
+  console.log(`${line}, time min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`);
+}
+
+void runTool("bunix-ping", main);

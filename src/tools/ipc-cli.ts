@@ -1,0 +1,46 @@
+/**
+ * What `bunix-echo` and `bunix-ping` share: the default socket path, and the console logger that
+ * the tools (never the library) install, filtered by level.
+ *
+ * @internal
+ * @module
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Logger, LogLevel } from "../log.ts";
+import { UsageError } from "./cli.ts";
+
+/** Where `bunix-echo` listens and `bunix-ping` connects unless `--socket` says otherwise. */
+export const DEFAULT_SOCKET_PATH: string = join(tmpdir(), "bunix-echo.sock");
+
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+/**
+ * The level to log at: `BUNIX_LOG` (debug, info, warn, error; also `silent`), made at least `info`
+ * by `--verbose`; `null` for silence (the default).
+ * @throws UsageError for another value of `BUNIX_LOG`.
+ */
+export function logLevel(verbose: boolean, env: string | undefined = process.env.BUNIX_LOG): LogLevel | null {
+  let level: LogLevel | null = null;
+  if (env !== undefined && env !== "" && env !== "silent") {
+    if (!LEVELS.includes(env as LogLevel)) throw new UsageError(`BUNIX_LOG takes debug, info, warn, error or silent, not '${env}'`);
+    level = env as LogLevel;
+  }
+  if (verbose && (level === null || LEVELS.indexOf(level) > LEVELS.indexOf("info"))) level = "info";
+  return level;
+}
+
+/**
+ * A logger writing `TIME TOOL LEVEL: message` lines to standard error, for `level` and above.
+ * The library's own "bunix: " prefix is left out: the tool's name says where the line came from.
+ */
+export function consoleLogger(tool: string, level: LogLevel): Logger {
+  const logger: Logger = {};
+  for (const name of LEVELS.slice(LEVELS.indexOf(level))) {
+    logger[name] = (...args: unknown[]) => {
+      const message = args.filter((arg) => typeof arg === "string").join(" ").replace(/^bunix: /, "");
+      process.stderr.write(`${new Date().toISOString()} ${tool} ${name}: ${message}\n`);
+    };
+  }
+  return logger;
+}

@@ -1,0 +1,86 @@
+// The async ways to run the IPC classes, both in this thread: EchoServer.start() (a waitAsync loop)
+// and IpcClient.pollAsync().
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import type { SystemError } from "../../src/errors.ts";
+import { EchoServer, IpcClient } from "../../src/ipc/index.ts";
+import { socketDir } from "../helpers/socket-paths.ts";
+import { DEADLINE_MS, expectSystemError, kinds } from "./helpers.ts";
+
+const path = socketDir("bunix-ipc-async-");
+
+/** Pings through pollAsync until `count` replies came; returns their sequence numbers. */
+async function pingAsync(client: IpcClient, count: number): Promise<number[]> {
+  const sequences: number[] = [];
+  const deadline = performance.now() + DEADLINE_MS;
+  while (sequences.length < count) {
+    if (performance.now() > deadline) throw new Error(`${sequences.length} of ${count} replies`);
+    for (const event of await client.pollAsync(1000)) {
+      if (event.kind === "hangup") throw new Error("the server went away");
+      const message = client.process(event);
+      const reply = message && client.pingReply(message);
+      if (reply) sequences.push(reply.sequence);
+    }
+  }
+  return sequences;
+}
+
+describe("EchoServer.start and IpcClient.pollAsync", () => {
+  test("server and client both waiting asynchronously in one thread; stop() ends start() and removes the socket", async () => {
+    const server = EchoServer.listen(path("both.sock"));
+    const serving = server.start();
+    expect(server.running).toBe(true);
+    using client = IpcClient.connect(path("both.sock"), { pingIntervalMs: 10 });
+    expect(await pingAsync(client, 3)).toEqual([1, 2, 3]);
+    expectSystemError(() => server.step(0), "EBUSY", "EchoServer.step");
+    expect(((await server.start().catch((e: unknown) => e)) as SystemError).code).toBe("EBUSY");
+    server.stop();
+    await serving;
+    expect(server.running).toBe(false);
+    expect(existsSync(path("both.sock"))).toBe(false);
+    expect(((await server.start().catch((e: unknown) => e)) as SystemError).code).toBe("EBADF");
+  });
+
+  test("aborting start()'s signal stops the server", async () => {
+    const server = EchoServer.listen(path("abort.sock"));
+    const controller = new AbortController();
+    const serving = server.start({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await serving;
+    expect(server.closed).toBe(true);
+    expect(existsSync(path("abort.sock"))).toBe(false);
+  });
+
+  test("pollAsync: an abort rejects with its reason and loses nothing; close rejects with EBADF", async () => {
+    using server = EchoServer.listen(path("poll.sock"));
+    const serving = server.start();
+    const client = IpcClient.connect(path("poll.sock"), { pingIntervalMs: 0 });
+    const controller = new AbortController();
+    const pending = client.pollAsync(-1, { signal: controller.signal }).catch((e: unknown) => e);
+    client.ping();
+    controller.abort("changed my mind");
+    expect(await pending).toBe("changed my mind");
+    expect(await pingAsync(client, 1)).toEqual([1]);
+    expect(client.receive()).toBeNull(); // else pollAsync resolves at once, in case more had come
+    const closing = client.pollAsync(-1).catch((e: unknown) => e);
+    await Bun.sleep(10);
+    client.close();
+    expect(((await closing) as SystemError).code).toBe("EBADF");
+    server.stop();
+    await serving;
+  });
+
+  test("pollAsync reports the refusal like poll", async () => {
+    using server = EchoServer.listen(path("refuse.sock"), { maxClients: 1 });
+    const serving = server.start();
+    using first = IpcClient.connect(path("refuse.sock"), { pingIntervalMs: 0 });
+    first.ping();
+    await pingAsync(first, 1);
+    using second = IpcClient.connect(path("refuse.sock"), { pingIntervalMs: 0 });
+    const events = await second.pollAsync(DEADLINE_MS);
+    expect(kinds(events)).toEqual(["readable"]);
+    expectSystemError(() => second.process(events[0]!), "ECONNREFUSED", "IpcClient.process");
+    server.stop();
+    await serving;
+  });
+});
