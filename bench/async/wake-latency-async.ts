@@ -25,16 +25,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { constant, loadCore, loadEventfd } from "../../ffi/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { type Bench, type BenchContext, cNote } from "../harness/bench.ts";
+import { type Bench, cNote } from "../harness/bench.ts";
+import { runStandalone } from "../harness/standalone.ts";
 import { CProgram, field } from "../harness/c-reference.ts";
-import { processCpuClock, wallClock } from "../harness/clock.ts";
 import { interleave, pairedRatio, type Probe, type Verdict, verdictText } from "../harness/compare.ts";
-import { environmentLines } from "../harness/environment.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
-import { ensurePinned } from "../harness/pin.ts";
 import { median, summarise } from "../harness/stats.ts";
 import { type Design, type Latencies, measureLatency } from "./latency.ts";
 import { rawFloorLatency } from "./raw-floor.ts";
@@ -179,21 +176,4 @@ export const wakeLatencyAsync: Bench = {
   },
 };
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "5" },
-      "no-pin": { type: "boolean", default: false },
-    },
-  });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive integer");
-  const pinning = ensurePinned(values["no-pin"]);
-  const clock = processCpuClock() ?? wallClock;
-  const print = (line = "") => console.log(line);
-  const context: BenchContext = { runs, minMs: 300, clock, print };
-  for (const line of environmentLines(pinning)) print(line);
-  print();
-  print(`## ${wakeLatencyAsync.name}: ${wakeLatencyAsync.title}`);
-  await wakeLatencyAsync.run(context);
-}
+if (import.meta.main) await runStandalone(wakeLatencyAsync);

@@ -26,15 +26,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { SystemError } from "../../src/errors.ts";
 import { UnixSocket } from "../../src/socket/index.ts";
-import type { Bench, BenchContext } from "../harness/bench.ts";
-import { wallClock } from "../harness/clock.ts";
+import type { Bench } from "../harness/bench.ts";
+import { runStandalone } from "../harness/standalone.ts";
 import { interleave, pairedRatio, type Probe } from "../harness/compare.ts";
-import { environmentLines } from "../harness/environment.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
-import { ensurePinned } from "../harness/pin.ts";
 import { summarise } from "../harness/stats.ts";
 import { bunixClient, bunixOneThread } from "./bunix-side.ts";
 import { nativeEchoServer, nativeRoundTrips } from "./native-side.ts";
@@ -154,20 +151,4 @@ export const ipcRoundtrip: Bench = {
   },
 };
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "5" },
-      "no-pin": { type: "boolean", default: false },
-    },
-  });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive integer");
-  const pinning = ensurePinned(values["no-pin"]);
-  const print = (line = "") => console.log(line);
-  const context: BenchContext = { runs, minMs: 300, clock: wallClock, print };
-  for (const line of environmentLines(pinning)) print(line);
-  print();
-  print(`## ${ipcRoundtrip.name}: ${ipcRoundtrip.title}`);
-  await ipcRoundtrip.run(context);
-}
+if (import.meta.main) await runStandalone(ipcRoundtrip, "wall");

@@ -15,16 +15,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { loadMqueueFd } from "../../ffi/index.ts";
 import { MsgQueue } from "../../src/mqueue.ts";
-import { type Bench, type BenchContext, cNote } from "../harness/bench.ts";
+import { type Bench, cNote } from "../harness/bench.ts";
+import { runStandalone } from "../harness/standalone.ts";
 import { CProgram } from "../harness/c-reference.ts";
-import { processCpuClock, wallClock } from "../harness/clock.ts";
 import { type CostRow, costTable, interleave, type Probe } from "../harness/compare.ts";
-import { environmentLines } from "../harness/environment.ts";
 import { cSampling, nsPerCall, type Sampling } from "../harness/measure.ts";
-import { ensurePinned } from "../harness/pin.ts";
 
 const MAX_RATIO = 1.1;
 const SIZE = 64;
@@ -79,26 +76,4 @@ export const mqRoundtrip: Bench = {
   },
 };
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "5" },
-      "min-ms": { type: "string", default: "300" },
-      clock: { type: "string", default: "cpu" },
-      "no-pin": { type: "boolean", default: false },
-    },
-  });
-  const runs = Number(values.runs);
-  const minMs = Number(values["min-ms"]);
-  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(minMs) || minMs < 1) throw new Error("--runs and --min-ms take positive integers");
-  if (values.clock !== "cpu" && values.clock !== "wall") throw new Error("--clock takes cpu or wall");
-  const pinning = ensurePinned(values["no-pin"]);
-  const clock = (values.clock === "cpu" ? processCpuClock() : undefined) ?? wallClock;
-  const print = (line = "") => console.log(line);
-  const context: BenchContext = { runs, minMs, clock, print };
-  for (const line of environmentLines(pinning)) print(line);
-  print(`clock:    ${clock.name}; ${runs} interleaved runs, cells "median ±half-range%"`);
-  print();
-  print(`## ${mqRoundtrip.name}: ${mqRoundtrip.title}`);
-  await mqRoundtrip.run(context);
-}
+if (import.meta.main) await runStandalone(mqRoundtrip);

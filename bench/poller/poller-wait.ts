@@ -20,7 +20,7 @@ import { interleave, pairedRatio, type Probe, type Verdict, verdictText } from "
 import { formatRatio, formatSummary, renderTable } from "../harness/format.ts";
 import { batchFor, cSampling, nsPerCall, type Sampling } from "../harness/measure.ts";
 import { summarise } from "../harness/stats.ts";
-import { runStandalone } from "./standalone.ts";
+import { runStandalone } from "../harness/standalone.ts";
 
 const SIZES = [1, 64, 1024] as const;
 const MAX_RATIO = 1.1;

@@ -29,7 +29,7 @@ import { interleave, pairedRatio, type Probe } from "../harness/compare.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
 import { median, quantile, summarise } from "../harness/stats.ts";
 import { monotonicNs } from "./monotonic.ts";
-import { runStandalone } from "./standalone.ts";
+import { runStandalone } from "../harness/standalone.ts";
 
 const PERIOD_MS = 1;
 const DURATION_MS = 2000;

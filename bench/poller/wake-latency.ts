@@ -20,7 +20,7 @@ import { interleave, pairedRatio, type Probe } from "../harness/compare.ts";
 import { formatRatio, formatSummary, renderTable } from "../harness/format.ts";
 import { quantile, summarise } from "../harness/stats.ts";
 import { monotonicNs } from "./monotonic.ts";
-import { runStandalone } from "./standalone.ts";
+import { runStandalone } from "../harness/standalone.ts";
 import { ARMED, QUIT } from "./wake-worker.ts";
 
 const SAMPLES = 1000;

@@ -11,12 +11,11 @@
  * @module
  */
 import { type Bench, cNote } from "../harness/bench.ts";
-import { type Clock, processCpuClock, wallClock } from "../harness/clock.ts";
+import { runStandalone } from "../harness/standalone.ts";
+import { type Clock } from "../harness/clock.ts";
 import { CProgram, field } from "../harness/c-reference.ts";
 import { interleave, pairedRatio, type Probe } from "../harness/compare.ts";
-import { environmentLines } from "../harness/environment.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
-import { ensurePinned } from "../harness/pin.ts";
 import { quantile, summarise } from "../harness/stats.ts";
 import { socketpair } from "../../src/socket/index.ts";
 
@@ -115,17 +114,4 @@ export const pingpongSeqpacket: Bench = {
   },
 };
 
-/** Runs this bench alone, pinned like the runner does. */
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const runsAt = args.indexOf("--runs");
-  const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-  const clock = args.includes("--clock") && args[args.indexOf("--clock") + 1] === "wall" ? wallClock : (processCpuClock() ?? wallClock);
-  const pinning = ensurePinned(args.includes("--no-pin"));
-  for (const line of environmentLines(pinning)) console.log(line);
-  console.log(`clock:    ${clock.name}; runs: ${runs}, cells read "median ±half-range%"`);
-  console.log(`## ${pingpongSeqpacket.name}: ${pingpongSeqpacket.title}`);
-  await pingpongSeqpacket.run({ runs, minMs: 300, clock, print: (line = "") => console.log(line) });
-}
-
-if (import.meta.main) await main();
+if (import.meta.main) await runStandalone(pingpongSeqpacket);

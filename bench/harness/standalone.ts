@@ -1,25 +1,29 @@
 /**
- * Runs one Poller benchmark on its own, as `bench/run.ts` would run it:
+ * Runs one benchmark file on its own, as `bench/run.ts` would run it:
  *
- *     bun bench/poller/<name>.ts [--runs 5] [--min-ms 300] [--clock cpu|wall] [--no-pin]
+ *     bun bench/<folder>/<name>.ts [--runs 5] [--min-ms 300] [--clock cpu|wall] [--no-pin]
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import type { Bench, BenchContext } from "../harness/bench.ts";
-import { processCpuClock, wallClock } from "../harness/clock.ts";
-import { renderTable } from "../harness/format.ts";
-import { verdictText } from "../harness/compare.ts";
-import { environmentLines } from "../harness/environment.ts";
-import { ensurePinned } from "../harness/pin.ts";
+import type { Bench, BenchContext } from "./bench.ts";
+import { processCpuClock, wallClock } from "./clock.ts";
+import { verdictText } from "./compare.ts";
+import { environmentLines } from "./environment.ts";
+import { renderTable } from "./format.ts";
+import { ensurePinned } from "./pin.ts";
 
-/** Parses the runner's options, pins the process, runs `bench` and prints its verdicts. */
-export async function runStandalone(bench: Bench): Promise<void> {
+/**
+ * Parses the runner's options, pins the process, runs `bench` and prints its verdicts.
+ * @param defaultClock - the clock when `--clock` is not given: `"wall"` for benches whose figures
+ *   are latencies across processes, where the process CPU clock would leave the other side out.
+ */
+export async function runStandalone(bench: Bench, defaultClock: "cpu" | "wall" = "cpu"): Promise<void> {
   const { values } = parseArgs({
     options: {
       runs: { type: "string", default: "5" },
       "min-ms": { type: "string", default: "300" },
-      clock: { type: "string", default: "cpu" },
+      clock: { type: "string", default: defaultClock },
       "no-pin": { type: "boolean", default: false },
     },
   });
