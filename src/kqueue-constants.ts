@@ -15,6 +15,17 @@ import { abi, libkqueueAbi, type KqueueAbi } from "../ffi/index.ts";
  */
 export const hostKqueueAbi: KqueueAbi = abi?.kqueue ?? libkqueueAbi;
 
+/**
+ * A kqueue constant of {@link hostKqueueAbi}, by C name.
+ * @throws Error when the flavour does not define it: a bug in the caller, not in its input.
+ * @internal
+ */
+export function kqueueConstant(name: string): number {
+  const value = hostKqueueAbi.constants[name];
+  if (value === undefined) throw new Error(`bunix: the ${hostKqueueAbi.flavour} kqueue table has no ${name}`);
+  return value;
+}
+
 function pick<K extends string>(table: Readonly<Record<string, number>>, names: Readonly<Record<K, string>>) {
   const picked: Partial<Record<K, number>> = {};
   for (const key of Object.keys(names) as K[]) {

@@ -25,8 +25,9 @@ import { AsyncWaiter, type WaitAsyncOptions } from "./async/wait-async.ts";
 import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "./errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "./fd.ts";
 import { KeventBuffer } from "./kevent-codec.ts";
+import { submitWithReceipt } from "./kevent-receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
-import { hostKqueueAbi } from "./kqueue-constants.ts";
+import { hostKqueueAbi, kqueueConstant } from "./kqueue-constants.ts";
 import { KqueueRegistrations } from "./kqueue-registrations.ts";
 import { FdResource } from "./resource.ts";
 import { continueTimedWait, validateTimeout } from "./timeout.ts";
@@ -67,26 +68,19 @@ const EINTR = errnoNumber("EINTR");
 // The most events a waitAsync helper thread collects per kevent() (see [readinessSource]).
 const HELPER_MAX_EVENTS = 1024;
 
-const kqConstants = hostKqueueAbi.constants;
-function kqConstant(name: string): number {
-  const value = kqConstants[name];
-  if (value === undefined) throw new Error(`bunix: the ${hostKqueueAbi.flavour} kqueue table has no ${name}`);
-  return value;
-}
-const EV_ADD = kqConstant("EV_ADD");
-const EV_DELETE = kqConstant("EV_DELETE");
-const EV_ENABLE = kqConstant("EV_ENABLE");
-const EV_DISABLE = kqConstant("EV_DISABLE");
-const EV_ONESHOT = kqConstant("EV_ONESHOT");
-const EV_RECEIPT = kqConstant("EV_RECEIPT");
-const EV_ERROR = kqConstant("EV_ERROR");
-const EVFILT_READ = kqConstant("EVFILT_READ");
-const EVFILT_WRITE = kqConstant("EVFILT_WRITE");
-const EVFILT_PROC = kqConstant("EVFILT_PROC");
-const EVFILT_TIMER = kqConstant("EVFILT_TIMER");
-const EVFILT_USER = kqConstant("EVFILT_USER");
-const NOTE_EXIT = kqConstant("NOTE_EXIT");
-const NOTE_TRIGGER = kqConstant("NOTE_TRIGGER");
+const EV_ADD = kqueueConstant("EV_ADD");
+const EV_DELETE = kqueueConstant("EV_DELETE");
+const EV_ENABLE = kqueueConstant("EV_ENABLE");
+const EV_DISABLE = kqueueConstant("EV_DISABLE");
+const EV_ONESHOT = kqueueConstant("EV_ONESHOT");
+const EV_RECEIPT = kqueueConstant("EV_RECEIPT");
+const EVFILT_READ = kqueueConstant("EVFILT_READ");
+const EVFILT_WRITE = kqueueConstant("EVFILT_WRITE");
+const EVFILT_PROC = kqueueConstant("EVFILT_PROC");
+const EVFILT_TIMER = kqueueConstant("EVFILT_TIMER");
+const EVFILT_USER = kqueueConstant("EVFILT_USER");
+const NOTE_EXIT = kqueueConstant("NOTE_EXIT");
+const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
 
 // Loaded libraries by path: a second Kqueue over the same library reuses the bindings.
 const libraries = new Map<string, KqueueSymbols>();
@@ -646,17 +640,7 @@ export class Kqueue<T = unknown> extends FdResource {
       }
     }
     change.encode(0, ident, filter, flags | EV_RECEIPT, fflags, data, udataLow, udataHigh);
-    const receipt = this.#receipt;
-    for (;;) {
-      const result = this.#kevent(fd, change.words, 1, receipt.words, 1, this.#zeroTimeout);
-      if (result < 0) {
-        const code = errno();
-        if (code === EINTR) continue;
-        return code;
-      }
-      if (result === 0 || (receipt.flags(0) & EV_ERROR) === 0) return 0;
-      return receipt.data(0);
-    }
+    return submitWithReceipt(this.#kevent, fd, change, this.#receipt, this.#zeroTimeout);
   }
 
   /**

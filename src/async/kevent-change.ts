@@ -7,23 +7,12 @@
  * @internal
  * @module
  */
-import { errno, errnoNumber, struct, type loadNativeKqueue } from "../../ffi/index.ts";
+import { struct } from "../../ffi/index.ts";
 import { KeventBuffer } from "../kevent-codec.ts";
-import { hostKqueueAbi } from "../kqueue-constants.ts";
-
-type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
-
-const EINTR = errnoNumber("EINTR");
-
-/** A kqueue constant of this platform's flavour, by C name. */
-export function kqueueConstant(name: string): number {
-  const value = hostKqueueAbi.constants[name];
-  if (value === undefined) throw new Error(`bunix: the ${hostKqueueAbi.flavour} kqueue table has no ${name}`);
-  return value;
-}
+import { type KeventCall, submitWithReceipt } from "../kevent-receipt.ts";
+import { hostKqueueAbi, kqueueConstant } from "../kqueue-constants.ts";
 
 const EV_RECEIPT = kqueueConstant("EV_RECEIPT");
-const EV_ERROR = kqueueConstant("EV_ERROR");
 
 /**
  * The ident no `Kqueue.register` can name: `UINTPTR_MAX` (register takes idents up to 2^53 - 1).
@@ -56,16 +45,6 @@ export class KeventChanges {
       change.words[this.#identWord] = 0xffffffff;
       change.words[this.#identWord + 1] = 0xffffffff;
     }
-    const receipt = this.#receipt;
-    for (;;) {
-      const result = this.#kevent(kq, change.words, 1, receipt.words, 1, this.#zeroTimeout);
-      if (result < 0) {
-        const code = errno();
-        if (code === EINTR) continue;
-        return code;
-      }
-      if (result === 0 || (receipt.flags(0) & EV_ERROR) === 0) return 0;
-      return receipt.data(0);
-    }
+    return submitWithReceipt(this.#kevent, kq, change, this.#receipt, this.#zeroTimeout);
   }
 }

@@ -28,8 +28,8 @@
 import type { loadNativeKqueue } from "../../ffi/index.ts";
 import { SystemError } from "../errors.ts";
 import { log } from "../log.ts";
-import { hostKqueueAbi } from "../kqueue-constants.ts";
-import { KeventChanges, PRIVATE_IDENT, kqueueConstant } from "./kevent-change.ts";
+import { hostKqueueAbi, kqueueConstant } from "../kqueue-constants.ts";
+import { KeventChanges, PRIVATE_IDENT } from "./kevent-change.ts";
 import {
   CONTROL_WORDS,
   DONE,

@@ -19,7 +19,8 @@ import { SystemError, lastError, unsupportedError } from "../errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../fd.ts";
 import { KeventBuffer } from "../kevent-codec.ts";
 import { hostKqueueAbi } from "../kqueue-constants.ts";
-import { KeventChanges, kqueueConstant } from "./kevent-change.ts";
+import { kqueueConstant } from "../kqueue-constants.ts";
+import { KeventChanges } from "./kevent-change.ts";
 import { OUTER_BATCH, type OuterControl, type OuterInit, type OuterWaiter } from "./outer.ts";
 import { CONTROL_SLOT } from "./ready-ring.ts";
 
