@@ -4,9 +4,10 @@
  * @module
  */
 import { expect } from "bun:test";
-import { SystemError } from "../../src/index.ts";
 import { FrameDecoder, FramedConnection, encodeFrame } from "../../src/framed/index.ts";
 import { emulated } from "../helpers/env.ts";
+
+export { expectSystemError, thrownBy } from "../helpers/errors.ts";
 
 /** How long an integration loop may spin before the test calls it stuck. */
 export const LOOP_DEADLINE_MS = emulated ? 30_000 : 5_000;
@@ -95,24 +96,6 @@ export function expectMessages(actual: readonly Uint8Array[], expected: readonly
   }
 }
 
-/** The error `fn` throws; fails the test when it returns. */
-export function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw, but the call returned");
-}
-
-/** Asserts that `fn` throws a SystemError with `code` (and `syscall`, when given). */
-export function expectSystemError(fn: () => unknown, code: string, syscall?: string): SystemError {
-  const error = thrownBy(fn);
-  expect(error).toBeInstanceOf(SystemError);
-  expect((error as SystemError).code).toBe(code);
-  if (syscall !== undefined) expect((error as SystemError).syscall).toBe(syscall);
-  return error as SystemError;
-}
 
 /**
  * Flushes `from` and receives on `to` in turns until `count` messages have arrived (or the

@@ -3,12 +3,13 @@
  * library's errors, and starting the tools as processes.
  * @module
  */
-import { expect } from "bun:test";
 import { readdirSync, readlinkSync } from "node:fs";
 import { SystemError } from "../../src/errors.ts";
 import type { EchoServer, IpcClient, IpcEvent } from "../../src/ipc/index.ts";
 import { UnixSocket } from "../../src/socket/index.ts";
 import { bunCommand, emulated } from "../helpers/env.ts";
+
+export { expectSystemError, thrownBy } from "../helpers/errors.ts";
 
 /** How long a loop may spin, or a process take to start, before the test calls it stuck. */
 export const DEADLINE_MS = emulated ? 60_000 : 10_000;
@@ -22,24 +23,6 @@ export const tools = {
   ping: new URL("../../src/tools/bunix-ping.ts", import.meta.url).pathname,
 };
 
-/** The error `fn` throws; fails the test when it returns. */
-export function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw, but the call returned");
-}
-
-/** Asserts that `fn` throws a SystemError with `code` (and `syscall`, when given); returns it. */
-export function expectSystemError(fn: () => unknown, code: string, syscall?: string): SystemError {
-  const error = thrownBy(fn);
-  expect(error).toBeInstanceOf(SystemError);
-  expect((error as SystemError).code).toBe(code);
-  if (syscall !== undefined) expect((error as SystemError).syscall).toBe(syscall);
-  return error as SystemError;
-}
 
 /** The kinds of `events`. */
 export function kinds(events: readonly IpcEvent[]): string[] {

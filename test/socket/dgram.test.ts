@@ -1,23 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { closeSync, existsSync, writeFileSync } from "node:fs";
-import { SystemError, platform } from "../../src/index.ts";
+import { platform } from "../../src/index.ts";
 import { UnixSocket, socketpair } from "../../src/socket/index.ts";
 import { isCloseOnExec } from "../../src/testing/index.ts";
 import { openFileWith, readAll } from "../helpers/socket-fds.ts";
 import { abstractName, socketDir } from "../helpers/socket-paths.ts";
+import { systemError } from "../helpers/errors.ts";
 
 const path = socketDir("bunix-dgram-");
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-function systemError(call: () => unknown): SystemError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof SystemError) return error;
-    throw error;
-  }
-  throw new Error("expected a SystemError");
-}
 
 describe("bound datagram sockets", () => {
   test("sendTo a bound path; the receiver sees the sender's path in from", () => {

@@ -1,22 +1,13 @@
 import { afterEach, expect, test } from "bun:test";
 import { closeSync, openSync } from "node:fs";
 import { constant, fcntl } from "../../ffi/index.ts";
-import { SystemError, setLogger } from "../../src/index.ts";
+import { setLogger } from "../../src/index.ts";
 import { UnixSocket, socketpair } from "../../src/socket/index.ts";
 import { isCloseOnExec } from "../../src/testing/index.ts";
 import { isOpen } from "../helpers/socket-fds.ts";
+import { systemError } from "../helpers/errors.ts";
 
 afterEach(() => setLogger(null));
-
-function systemError(call: () => unknown): SystemError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof SystemError) return error;
-    throw error;
-  }
-  throw new Error("expected a SystemError");
-}
 
 test("fromFd adopts a Unix socket: type and mode read from the descriptor, close-on-exec set", () => {
   const [a, b] = socketpair("dgram", { nonblocking: true });

@@ -1,22 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { SystemError, platform } from "../../src/index.ts";
+import { platform } from "../../src/index.ts";
 import { UnixListener, UnixSocket } from "../../src/socket/index.ts";
 import { isCloseOnExec } from "../../src/testing/index.ts";
 import { abstractName, socketDir } from "../helpers/socket-paths.ts";
+import { systemError } from "../helpers/errors.ts";
 
 const path = socketDir("bunix-listen-");
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-function systemError(call: () => unknown): SystemError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof SystemError) return error;
-    throw error;
-  }
-  throw new Error("expected a SystemError");
-}
 
 describe("UnixListener", () => {
   test("bind, connect, accept: the accepted socket is close-on-exec, blocking, and connected", () => {
