@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { constant, optionalConstant } from "../../ffi/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { SystemError } from "../../src/errors.ts";
 import { isCloseOnExec } from "../../src/fd.ts";
 import { platform } from "../../src/platform.ts";
 import { Descriptors, isOpen, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { expectEvents, expectNoEvents, pollEvents } from "../helpers/expect-events.ts";
+import { expectClosedErrors } from "../helpers/errors.ts";
 
 const onEpoll = platform.supports.epoll;
 
@@ -202,23 +202,12 @@ describe.skipIf(!onEpoll)("Epoll registration", () => {
     const efd = fds.eventFd();
     const epoll = new Epoll();
     epoll.close();
-    const calls: [string, () => unknown][] = [
-      ["add", () => epoll.add(efd, EpollFlags.IN)],
-      ["modify", () => epoll.modify(efd, EpollFlags.IN)],
-      ["delete", () => epoll.delete(efd)],
-      ["wait", () => epoll.wait(0)],
-    ];
-    for (const [method, call] of calls) {
-      let caught: unknown;
-      try {
-        call();
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(SystemError);
-      expect(caught).toMatchObject({ code: "EBADF", syscall: `Epoll.${method}` });
-      expect((caught as Error).message).toContain("Epoll is closed");
-    }
+    expectClosedErrors("Epoll", {
+      add: () => epoll.add(efd, EpollFlags.IN),
+      modify: () => epoll.modify(efd, EpollFlags.IN),
+      delete: () => epoll.delete(efd),
+      wait: () => epoll.wait(0),
+    });
   });
 });
 

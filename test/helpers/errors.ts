@@ -30,3 +30,15 @@ export function expectSystemError(fn: () => unknown, code: string, syscall?: str
   if (syscall !== undefined) expect((error as SystemError).syscall).toBe(syscall);
   return error as SystemError;
 }
+
+/**
+ * Asserts that each call, made on a closed `kind` object, throws a SystemError EBADF whose syscall
+ * names the method (`Epoll.add`) and whose message says the object is closed.
+ */
+export function expectClosedErrors(kind: string, calls: Record<string, () => unknown>): void {
+  for (const [method, call] of Object.entries(calls)) {
+    const error = systemError(call);
+    expect({ method, code: error.code, syscall: error.syscall }).toEqual({ method, code: "EBADF", syscall: `${kind}.${method}` });
+    expect(error.message).toContain(`${kind} is closed`);
+  }
+}

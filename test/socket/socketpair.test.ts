@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { SystemError, platform } from "../../src/index.ts";
+import { platform } from "../../src/index.ts";
 import { UnixSocket, socketpair, type SocketType } from "../../src/socket/index.ts";
 import { isCloseOnExec } from "../../src/testing/index.ts";
 import { isOpen } from "../helpers/socket-fds.ts";
+import { expectClosedErrors } from "../helpers/errors.ts";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const types: SocketType[] = platform.supports.seqpacket ? ["stream", "dgram", "seqpacket"] : ["stream", "dgram"];
@@ -65,17 +66,13 @@ describe.each(types)("socketpair(%p)", (type) => {
     expect(a.closed).toBe(true);
     expect(a.fd).toBe(-1);
     expect(isOpen(fd)).toBe(false);
-    for (const call of [() => a.send("x"), () => a.recv(1), () => a.peerCredentials(), () => a.shutdown(), () => a.setNonblocking(true)]) {
-      let caught: unknown;
-      try {
-        call();
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(SystemError);
-      expect((caught as SystemError).code).toBe("EBADF");
-      expect((caught as SystemError).message).toContain("UnixSocket is closed");
-    }
+    expectClosedErrors("UnixSocket", {
+      send: () => a.send("x"),
+      recv: () => a.recv(1),
+      peerCredentials: () => a.peerCredentials(),
+      shutdown: () => a.shutdown(),
+      setNonblocking: () => a.setNonblocking(true),
+    });
     b.close();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { EventFd } from "../../src/eventfd.ts";
 import { isCloseOnExec, isNonblocking } from "../../src/fd.ts";
-import { SystemError, platform } from "../../src/index.ts";
+import { platform } from "../../src/index.ts";
+import { expectClosedErrors } from "../helpers/errors.ts";
 
 const supported = platform.supports.eventfd;
 
@@ -161,21 +162,11 @@ describe.skipIf(!supported)("EventFd", () => {
   test("a closed EventFd throws EBADF naming the method", () => {
     const counter = new EventFd(1, { nonblocking: true });
     counter.close();
-    for (const [method, call] of [
-      ["read", () => counter.read()],
-      ["readBigInt", () => counter.readBigInt()],
-      ["write", () => counter.write(1)],
-    ] as const) {
-      let caught: unknown;
-      try {
-        call();
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(SystemError);
-      expect(caught).toMatchObject({ code: "EBADF", syscall: `EventFd.${method}` });
-      expect((caught as SystemError).message).toContain("EventFd is closed");
-    }
+    expectClosedErrors("EventFd", {
+      read: () => counter.read(),
+      readBigInt: () => counter.readBigInt(),
+      write: () => counter.write(1),
+    });
   });
 });
 

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { isCloseOnExec, isNonblocking } from "../../src/fd.ts";
-import { SystemError, platform } from "../../src/index.ts";
+import { platform } from "../../src/index.ts";
 import { TimerFd } from "../../src/timerfd.ts";
 import { emulated } from "../helpers/env.ts";
+import { expectClosedErrors } from "../helpers/errors.ts";
 
 const supported = platform.supports.timerfd;
 /** How late an expiration may be observed on a busy (or emulated) machine. */
@@ -211,22 +212,12 @@ describe.skipIf(!supported)("TimerFd", () => {
     expect(outer.closed).toBe(true);
     expect(outer.fd).toBe(-1);
     outer.close();
-    for (const [method, call] of [
-      ["set", () => outer.set(1)],
-      ["get", () => outer.get()],
-      ["disarm", () => outer.disarm()],
-      ["read", () => outer.read()],
-    ] as const) {
-      let caught: unknown;
-      try {
-        call();
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(SystemError);
-      expect(caught).toMatchObject({ code: "EBADF", syscall: `TimerFd.${method}` });
-      expect((caught as SystemError).message).toContain("TimerFd is closed");
-    }
+    expectClosedErrors("TimerFd", {
+      set: () => outer.set(1),
+      get: () => outer.get(),
+      disarm: () => outer.disarm(),
+      read: () => outer.read(),
+    });
   });
 });
 
