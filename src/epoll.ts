@@ -10,6 +10,7 @@
  * @module
  */
 import { constant, errno, errnoNumber, loadEpoll, optionalConstant, struct } from "../ffi/index.ts";
+import { EventLoopSource } from "./async/event-loop-source.ts";
 import { readinessEngine } from "./async/readiness-thread.ts";
 import { type ReadinessSource, readinessSource } from "./async/source.ts";
 import { AsyncWaiter, type WaitAsyncOptions } from "./async/wait-async.ts";
@@ -427,14 +428,21 @@ export class Epoll<T = unknown> extends FdResource {
    * {@link EpollEvents} when registered descriptors are ready, or when the timeout passes (then
    * empty).
    *
-   * A helper thread (one per JS thread, started on first use and stopped after 100 ms without
-   * waits) sleeps in `epoll_wait` on a private epoll in which this instance's descriptor is
-   * registered one-shot; when it reports, this thread collects the events itself with `wait(0)`.
-   * So edge-triggered and one-shot registrations behave exactly as with `wait`, data is resolved
-   * on this thread, and nothing busy-polls: an idle process with pending waits uses no CPU. A
-   * ready instance resolves on the next turn of the event loop, without the helper. Expect a
-   * wake-up latency of a few tens of microseconds (two thread wake-ups; see the benchmark
-   * `wake-latency-async`), or `{ busyPoll: true }` for a few microseconds at the cost of a core.
+   * Bun's own event loop watches this instance: while a wait is pending, a close-on-exec
+   * duplicate of its descriptor sits in the loop (an epoll descriptor is readable while it has
+   * events, and watching it takes none), and when it becomes readable this thread collects the
+   * events itself with `wait(0)`. So edge-triggered and one-shot registrations behave exactly as
+   * with `wait`, data is resolved on this thread, no helper thread runs, and nothing busy-polls: an
+   * idle process with pending waits uses no CPU. A ready instance resolves on the next turn of the
+   * event loop. Expect a wake-up latency of about what Bun's own sockets take (one thread
+   * wake-up; see the benchmark `wake-latency-async`), or `{ busyPoll: true }` for a few
+   * microseconds at the cost of a core.
+   *
+   * Should Bun's loop refuse the instance (it holds Bun's own loop epoll, say), the wait goes on
+   * through a helper thread instead (one per JS thread, started on first use, stopped after 100 ms
+   * without waits), which sleeps in `epoll_wait` on a private epoll holding this instance.
+   * Side effect of the duplicate: Bun sets `O_NONBLOCK` on the open file, which `epoll_wait`
+   * ignores.
    *
    * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
    *   on the next turn. It resolves never early, with what a last `wait(0)` finds (usually
@@ -449,15 +457,16 @@ export class Epoll<T = unknown> extends FdResource {
    *   once.
    * - A pending wait keeps the process alive (as a pending socket read does); the process exits
    *   normally once nothing is pending.
-   * - In a Worker, `waitAsync` gets a helper thread of the Worker's own. Let pending waits settle
-   *   (or abort them) and close instances before `terminate()`: a helper blocked in the kernel
-   *   when its Worker is terminated keeps its thread and two descriptors until the process ends.
-   *   A Worker that ends by itself waits the 100 ms for its helper to stop cleanly.
+   * - In a Worker, the Worker's own event loop watches. Let pending waits settle (or abort them)
+   *   and close instances before `terminate()`: an instance left open is not closed by it (and a
+   *   fallback helper thread blocked in the kernel keeps its thread and two descriptors until the
+   *   process ends).
    *
    * Errors are rejections, never throws: EBADF (syscall `"Epoll.waitAsync"`) when the instance is
    * closed, TypeError/RangeError for bad arguments, EBUSY as above, and the kernel's errors from
-   * `epoll_wait` or from registering this instance with the helper (`epoll_ctl`: ELOOP when it
-   * holds epoll instances nested too deep, ENOMEM, ENOSPC).
+   * `epoll_wait`, from duplicating the descriptor (`fcntl`: EMFILE), or from registering this
+   * instance for watching (`epoll_ctl`: ELOOP when it holds epoll instances nested too deep,
+   * ENOMEM, ENOSPC).
    *
    * @param timeoutMs - how long to wait, in ms; default forever.
    * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
@@ -484,12 +493,14 @@ export class Epoll<T = unknown> extends FdResource {
   }
 
   /**
-   * The source that reports this instance's readiness to an async waiter: its descriptor in the
-   * shared readiness thread's outer epoll. For `waitAsync` and the `Poller`.
+   * The source that reports this instance's readiness to an async waiter: a duplicate of its
+   * descriptor in Bun's event loop, or (the fallback) its descriptor in the shared readiness
+   * thread's outer epoll. For `waitAsync` and the `Poller`.
    * @internal
    */
   [readinessSource](onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
-    const source = readinessEngine().watch(this.openFd("waitAsync"), onReady, onError);
+    const fd = this.openFd("waitAsync");
+    const source = new EventLoopSource(fd, onReady, () => readinessEngine().watch(fd, onReady, onError));
     this.#sources.push(source);
     return source;
   }

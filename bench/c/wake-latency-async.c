@@ -9,8 +9,11 @@
  *     inner epoll with epoll_wait(0), reads the eventfd, re-arms the outer registration
  *     (EPOLL_CTL_MOD) and lets the producer go on.
  *   hops=1: the consumer itself blocks in epoll_wait on the inner epoll (one wake-up).
+ *   hops=1 nested=1 (the floor of waitAsync's default design, Bun's event loop watching the
+ *     instance): the consumer blocks in epoll_wait on the outer epoll, then polls the inner one
+ *     with epoll_wait(0), reads the eventfd and re-arms the outer registration. One wake-up.
  *
- * Arguments: hops=1|2 count=N warmup=N seed=N. Prints
+ * Arguments: hops=1|2 [nested=0|1] count=N warmup=N seed=N. Prints
  *   result hops=.. samples=.. p50_ns=.. p90_ns=.. p99_ns=.. cpus=..
  */
 #include "bench.h"
@@ -68,10 +71,14 @@ static void *helper(void *unused) {
 
 int main(int argc, char **argv) {
   const long hops = arg_long(argc, argv, "hops", 2);
+  const long nested = arg_long(argc, argv, "nested", 0);
   const long count = arg_long(argc, argv, "count", 1500);
   const long warmup = arg_long(argc, argv, "warmup", 100);
   seed = (unsigned int)arg_long(argc, argv, "seed", 1);
   if (hops != 1 && hops != 2) die("hops must be 1 or 2");
+  if (nested != 0 && (nested != 1 || hops != 1)) die("nested=1 goes with hops=1");
+  /* Where the consumer takes its wake-up from, and whether it polls the inner epoll after it. */
+  const int rearm = hops == 2 || nested;
   total = warmup + count;
 
   efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -80,8 +87,8 @@ int main(int argc, char **argv) {
   if (efd < 0 || inner < 0 || outer < 0) die_errno("setup");
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 1};
   if (epoll_ctl(inner, EPOLL_CTL_ADD, efd, &ev) != 0) die_errno("epoll_ctl inner");
-  struct epoll_event nested = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = 7};
-  if (epoll_ctl(outer, EPOLL_CTL_ADD, inner, &nested) != 0) die_errno("epoll_ctl outer");
+  struct epoll_event nesting = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = 7};
+  if (epoll_ctl(outer, EPOLL_CTL_ADD, inner, &nesting) != 0) die_errno("epoll_ctl outer");
 
   pthread_t threads[2];
   if (hops == 2 && pthread_create(&threads[1], NULL, helper, NULL) != 0) die("pthread_create");
@@ -98,6 +105,11 @@ int main(int argc, char **argv) {
       while ((now_seq = atomic_load(&ready_seq)) == seen) futex_wait(&ready_seq, seen);
       seen = now_seq;
       n = epoll_wait(inner, got, 8, 0);
+    } else if (nested) {
+      do n = epoll_wait(outer, got, 8, -1);
+      while (n < 0 && errno == EINTR);
+      if (n != 1) die_errno("epoll_wait outer");
+      n = epoll_wait(inner, got, 8, 0);
     } else {
       do n = epoll_wait(inner, got, 8, -1);
       while (n < 0 && errno == EINTR);
@@ -106,7 +118,7 @@ int main(int argc, char **argv) {
     if (n != 1 || got[0].data.u64 != 1) die("expected the eventfd");
     uint64_t value;
     if (read(efd, &value, sizeof value) != sizeof value) die_errno("read");
-    if (hops == 2 && epoll_ctl(outer, EPOLL_CTL_MOD, inner, &nested) != 0) die_errno("epoll_ctl mod");
+    if (rearm && epoll_ctl(outer, EPOLL_CTL_MOD, inner, &nesting) != 0) die_errno("epoll_ctl mod");
     if (i >= warmup) latencies[i - warmup] = (double)(arrived - atomic_load(&stamp));
     atomic_store(&acked, (uint32_t)(i + 1));
     futex_wake(&acked);
@@ -115,6 +127,6 @@ int main(int argc, char **argv) {
   double p50 = quantile(latencies, count, 0.5);
   double p90 = quantile(latencies, count, 0.9);
   double p99 = quantile(latencies, count, 0.99);
-  printf("result hops=%ld samples=%ld p50_ns=%.0f p90_ns=%.0f p99_ns=%.0f cpus=%d\n", hops, count, p50, p90, p99, allowed_cpus());
+  printf("result hops=%ld nested=%ld samples=%ld p50_ns=%.0f p90_ns=%.0f p99_ns=%.0f cpus=%d\n", hops, nested, count, p50, p90, p99, allowed_cpus());
   return 0;
 }

@@ -3,7 +3,9 @@
  * `Poller` are built on, and the controls tests use to leave no helper thread behind.
  *
  * - wait-async.ts: the per-instance waiter (`AsyncWaiter`) and `WaitAsyncOptions`.
- * - readiness-thread.ts / readiness-worker.ts: the shared readiness thread (outer epoll or kqueue).
+ * - event-loop-source.ts: an `Epoll`'s default source, Bun's own event loop watching its descriptor.
+ * - readiness-thread.ts / readiness-worker.ts: the shared readiness thread (outer epoll or kqueue):
+ *   native kqueue's source, and an `Epoll`'s fallback.
  * - kevent-helper.ts / kevent-worker.ts: a per-instance helper thread for libkqueue.
  * - busy-poll.ts: the opt-in `busyPoll` source.
  *
@@ -15,6 +17,7 @@ import { existingReadinessEngine } from "./readiness-thread.ts";
 
 export { AsyncWaiter, type WaitAsyncHost, type WaitAsyncOptions } from "./wait-async.ts";
 export { readinessSource, type ReadinessSource, type ReadinessSourceProvider, type SourceFactory } from "./source.ts";
+export { EventLoopSource, setEventLoopWatching } from "./event-loop-source.ts";
 export { LINGER_MS, ReadinessEngine, existingReadinessEngine, readinessEngine } from "./readiness-thread.ts";
 export { keventHelperCount, shutdownKeventHelpers } from "./kevent-helper.ts";
 

@@ -277,7 +277,7 @@ export class KeventHelper implements ReadinessSource {
         Atomics.wait(control, STATE, RUNNING, 100);
       }
       if (state === RUNNING) {
-        log("error", `bunix: the kqueue helper thread did not leave kevent() within ${QUIESCE_LIMIT_MS} ms`);
+        log("error", `the kqueue helper thread did not leave kevent() within ${QUIESCE_LIMIT_MS} ms`);
         return true;
       }
     }
@@ -324,7 +324,7 @@ export class KeventHelper implements ReadinessSource {
     let error = this.#changes.submit(fd, PRIVATE_IDENT, EVFILT_USER, EV_ADD | EV_ONESHOT, 0, 0, 0);
     if (error === 0) error = this.#changes.submit(fd, PRIVATE_IDENT, EVFILT_USER, 0, NOTE_TRIGGER, 0, 0);
     if (error !== 0) {
-      log("error", "bunix: cannot wake the kqueue helper thread", { error: SystemError.fromErrno(error, "kevent"), thread: thread.worker.threadId });
+      log("error", "cannot wake the kqueue helper thread", { error: SystemError.fromErrno(error, "kevent"), thread: thread.worker.threadId });
       return;
     }
     this.#wakePending = true;

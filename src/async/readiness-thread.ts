@@ -22,9 +22,11 @@
  * helper left blocked when its parent Worker ends would keep them open for the life of the
  * process.
  *
- * Why a Worker and shared memory: a Bun program cannot add an arbitrary descriptor to Bun's own
- * event loop, and a thread that blocks in the kernel costs nothing while idle (BUN-FFI.md B3,
- * design (a), measured against the C floor of the same two hops).
+ * Where it serves: the native kqueue's waits (macOS, FreeBSD), and an `Epoll`'s when Bun's event
+ * loop cannot take the instance (event-loop-source.ts, the default there). It needs nothing of
+ * Bun but Workers and `Atomics.waitAsync`, and a thread that blocks in the kernel costs nothing
+ * while idle (BUN-FFI.md B3, design (a)); it takes two thread wake-ups where the event loop takes
+ * one.
  *
  * @internal
  * @module
@@ -181,7 +183,7 @@ export class Watch implements ReadinessSource {
     try {
       this.#onReady();
     } catch (error) {
-      log("error", "bunix: an async waiter failed while handling a readiness report", { error });
+      log("error", "an async waiter failed while handling a readiness report", { error });
     }
   }
 
@@ -393,7 +395,7 @@ export class ReadinessEngine {
     const error =
       run.failure ??
       (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : new Error("bunix: the readiness thread ended unexpectedly"));
-    log("error", `bunix: the readiness thread failed: ${code > 0 ? errnoName(code) : String(error)}`, { error });
+    log("error", `the readiness thread failed: ${code > 0 ? errnoName(code) : String(error)}`, { error });
     for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(error);
   }
 }

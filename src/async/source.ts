@@ -1,7 +1,8 @@
 /**
  * The contract between an instance's async waiter (wait-async.ts) and whatever tells it that the
- * instance may have events: the shared readiness thread (readiness-thread.ts), a kqueue helper
- * thread (kevent-helper.ts) or the busy-poll loop (busy-poll.ts).
+ * instance may have events: Bun's event loop (event-loop-source.ts, an `Epoll`'s default), the
+ * shared readiness thread (readiness-thread.ts), a kqueue helper thread (kevent-helper.ts) or the
+ * busy-poll loop (busy-poll.ts).
  *
  * A source never takes events from the instance for the waiter: the waiter always collects them
  * itself with the instance's own non-blocking `wait(0)` on the calling thread, so edge-triggered
@@ -38,7 +39,8 @@ export type SourceFactory = (onReady: () => void, onError: (error: unknown) => v
 
 /**
  * The internal method by which `Epoll` and `Kqueue` make the readiness source of their own
- * descriptor: the shared readiness thread, or (libkqueue) the instance's kqueue helper thread,
+ * descriptor: Bun's event loop (epoll), the shared readiness thread (native kqueue, and the
+ * fallback of epoll), or (libkqueue) the instance's kqueue helper thread,
  * which `wait` must drain first. `Epoll.waitAsync`/`Kqueue.waitAsync` use it, and so can a wrapper
  * that polls the instance through its own `wait(0)` (the `Poller`: see index.ts). One source per
  * instance.

@@ -45,9 +45,9 @@ export interface WaitAsyncOptions {
    */
   readonly signal?: AbortSignal;
   /**
-   * Poll with `wait(0)` on every turn of the event loop instead of sleeping until a helper thread
-   * reports readiness. Wakes in a few microseconds instead of tens, and keeps one CPU core 100 %
-   * busy for as long as the wait is pending. Default `false`. For latency-critical programs that
+   * Poll with `wait(0)` on every turn of the event loop instead of sleeping until the event loop
+   * (or a helper thread) reports readiness. Saves the thread wake-up (several microseconds, tens
+   * across idle CPUs), and keeps one CPU core 100 % busy for as long as the wait is pending. Default `false`. For latency-critical programs that
    * can spend a core, and for benchmarks.
    */
   readonly busyPoll?: boolean;
@@ -63,7 +63,7 @@ export interface WaitAsyncHost<R> {
   poll(): R;
   /** Whether a poll's result resolves the wait (it holds events). */
   isReady(result: R): boolean;
-  /** Makes the instance's readiness source (readiness thread or helper thread). */
+  /** Makes the instance's readiness source (Bun's event loop, the readiness thread or a helper thread). */
   readonly createSource: SourceFactory;
 }
 

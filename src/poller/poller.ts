@@ -417,8 +417,9 @@ export class Poller<T = unknown> implements Disposable {
    * reusable {@link PollEvents} when entries are ready, when a {@link Waker} wakes it (then possibly
    * empty), or when the timeout passes (then empty).
    *
-   * A helper thread sleeps in the kernel on this Poller's epoll or kqueue (libkqueue: on the kqueue
-   * itself) and wakes this thread, which then collects the entries with `wait(0)`, so modes, timers,
+   * On epoll, Bun's own event loop watches this Poller's descriptor (see `Epoll.waitAsync`); on
+   * kqueue a helper thread sleeps in the kernel on it (libkqueue: on the kqueue itself) and wakes
+   * this thread. Either way this thread then collects the entries with `wait(0)`, so modes, timers,
    * processes and user data behave exactly as with {@link Poller.wait}. Nothing busy-polls unless
    * `busyPoll` is asked for. One `waitAsync` at a time: a second while one is pending rejects with
    * EBUSY. A pending wait keeps the process alive, like a pending socket read.

@@ -1,9 +1,9 @@
 // Epoll.waitAsync cancelled: an AbortSignal (before and while pending), close() while pending,
 // and every error reported as a rejection, never a throw. Nothing is lost either way.
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
 import { SystemError } from "../../src/errors.ts";
-import { platform } from "../../src/platform.ts";
+import { describeTransports } from "../helpers/async-env.ts";
 import { Descriptors, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";
 
@@ -17,7 +17,7 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<"pendi
   ]);
 }
 
-describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync with an AbortSignal", () => {
+describeTransports("Epoll.waitAsync with an AbortSignal", () => {
   test("an already-aborted signal rejects at once with its reason (AbortError by default)", async () => {
     using epoll = new Epoll();
     const error = await epoll.waitAsync(-1, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
@@ -72,7 +72,7 @@ describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync with an AbortSignal",
   });
 });
 
-describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync and close()", () => {
+describeTransports("Epoll.waitAsync and close()", () => {
   test("closing while a wait is pending rejects it with EBADF", async () => {
     using fds = new Descriptors();
     const epoll = new Epoll();
@@ -124,7 +124,7 @@ describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync and close()", () => {
   });
 });
 
-describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync errors are rejections", () => {
+describeTransports("Epoll.waitAsync errors are rejections", () => {
   test("bad timeouts: RangeError and TypeError, never thrown synchronously", async () => {
     using epoll = new Epoll();
     for (const bad of [NaN, -2, -0.5, -Infinity]) {

@@ -1,12 +1,13 @@
-// The helper thread's life and the process's: started on demand, one per JS thread, stopped with
-// its descriptors closed when idle; the process lives while a wait is pending and exits when none
-// is; no busy polling; no growth over many waits; waitAsync inside a Worker.
-import { describe, expect, test } from "bun:test";
-import { LINGER_MS, asyncHelperThreads, existingReadinessEngine, readinessEngine } from "../../src/async/index.ts";
+// The process's life with pending waits, on both transports: it lives while a wait is pending and
+// exits when none is, and an idle one uses no CPU. Then the readiness thread's own life (the
+// fallback transport): started on demand, one per JS thread, stopped with its descriptors closed
+// when idle; no growth over many waits; inside a Worker.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { LINGER_MS, asyncHelperThreads, existingReadinessEngine, readinessEngine, setEventLoopWatching } from "../../src/async/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
 import { platform } from "../../src/platform.ts";
 import { listOpenFds } from "../../src/testing/index.ts";
-import { helpersStopped, runChild, srcDir, threadCount } from "../helpers/async-env.ts";
+import { describeTransports, helpersStopped, runChild, srcDir, threadCount } from "../helpers/async-env.ts";
 import { Descriptors, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
 import { emulated } from "../helpers/env.ts";
 import { TestWorker } from "../helpers/workers.ts";
@@ -14,37 +15,13 @@ import { TestWorker } from "../helpers/workers.ts";
 const waitingWorker = new URL("./fixtures/waiting-worker.ts", import.meta.url);
 const epollFds = () => listOpenFds().filter(({ target }) => target.includes("eventpoll")).length;
 
-describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
-  test("starts on the first wait that has to sleep, and stops with its descriptors closed when idle", async () => {
-    await helpersStopped();
-    using fds = new Descriptors();
-    using epoll = new Epoll<string>();
-    const efd = fds.eventFd(1);
-    epoll.add(efd, EpollFlags.IN, "x");
-    // Ready at once: no helper needed.
-    await epoll.waitAsync(1000);
-    expect(asyncHelperThreads()).toBe(0);
-    readEventFd(efd);
-    const baseline = epollFds();
-    const pending = epoll.waitAsync(5000);
-    await Bun.sleep(20);
-    expect(readinessEngine().threads).toBe(1);
-    // Its outer epoll is open (and the helper Worker's own event loop has one too).
-    expect(epollFds()).toBeGreaterThan(baseline);
-    writeEventFd(efd);
-    await pending;
-    // Lingering: the next wait reuses it.
-    await Bun.sleep(LINGER_MS / 4);
-    expect(readinessEngine().running).toBe(true);
-    const started = performance.now();
-    await helpersStopped();
-    expect(performance.now() - started).toBeLessThan(LINGER_MS * 10);
-    expect(readinessEngine().running).toBe(false);
-    expect(epollFds()).toBe(baseline);
-  });
+describeTransports("waitAsync and the process", (transport) => {
+  // Child scripts choose the transport the same way.
+  const selectTransport = `import { setEventLoopWatching } from "${srcDir}async/event-loop-source.ts"; setEventLoopWatching(${transport.eventLoop});`;
 
   test("the process stays alive while a wait without timeout is pending, and exits once it resolves", async () => {
     const script = `
+      ${selectTransport}
       import { Epoll, EpollFlags } from "${srcDir}epoll.ts";
       const epoll = new Epoll();
       epoll.add(0, EpollFlags.IN);
@@ -73,6 +50,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
 
   test("the process exits at once when nothing is pending, without waiting for the linger", async () => {
     const script = `
+      ${selectTransport}
       import { Epoll } from "${srcDir}epoll.ts";
       const epoll = new Epoll();
       await epoll.waitAsync(30);
@@ -88,6 +66,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
 
   test("a pending wait with a timeout keeps the process alive until it, and an aborted one does not", async () => {
     const script = `
+      ${selectTransport}
       import { Epoll } from "${srcDir}epoll.ts";
       const epoll = new Epoll();
       const started = performance.now();
@@ -107,6 +86,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
 
   test("an idle process with a pending wait uses (almost) no CPU", async () => {
     const script = `
+      ${selectTransport}
       import { Epoll, EpollFlags } from "${srcDir}epoll.ts";
       import { EventFd } from "${srcDir}eventfd.ts";
       const efd = new EventFd(0, { nonblocking: true });
@@ -132,6 +112,39 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
     // Target: under 1 % of a core (about 0.2 % measured natively). Tolerant: the VM is shared and
     // Bun's own threads tick; under qemu-user (the arm64 run) every such tick costs many times more.
     expect(share).toBeLessThan(emulated ? 0.25 : 0.03);
+  });
+});
+
+describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
+  beforeAll(() => setEventLoopWatching(false));
+  afterAll(() => setEventLoopWatching(true));
+
+  test("starts on the first wait that has to sleep, and stops with its descriptors closed when idle", async () => {
+    await helpersStopped();
+    using fds = new Descriptors();
+    using epoll = new Epoll<string>();
+    const efd = fds.eventFd(1);
+    epoll.add(efd, EpollFlags.IN, "x");
+    // Ready at once: no helper needed.
+    await epoll.waitAsync(1000);
+    expect(asyncHelperThreads()).toBe(0);
+    readEventFd(efd);
+    const baseline = epollFds();
+    const pending = epoll.waitAsync(5000);
+    await Bun.sleep(20);
+    expect(readinessEngine().threads).toBe(1);
+    // Its outer epoll is open (and the helper Worker's own event loop has one too).
+    expect(epollFds()).toBeGreaterThan(baseline);
+    writeEventFd(efd);
+    await pending;
+    // Lingering: the next wait reuses it.
+    await Bun.sleep(LINGER_MS / 4);
+    expect(readinessEngine().running).toBe(true);
+    const started = performance.now();
+    await helpersStopped();
+    expect(performance.now() - started).toBeLessThan(LINGER_MS * 10);
+    expect(readinessEngine().running).toBe(false);
+    expect(epollFds()).toBe(baseline);
   });
 
   test("10 000 waits through the helper thread leave heap, threads and descriptors where they were", async () => {
@@ -172,7 +185,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
     const threadsBefore = threadCount();
     {
       await using worker = new TestWorker(waitingWorker);
-      worker.post({ fd: efd, shutdown: true });
+      worker.post({ fd: efd, shutdown: true, eventLoop: false });
       const waiting = (await worker.next()) as { waiting: boolean; helpers: number };
       expect(waiting).toEqual({ waiting: true, helpers: 1 });
       // This thread's own engine is not involved.
@@ -192,7 +205,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
     const messages: unknown[] = [];
     const nextMessage = () => new Promise<unknown>((resolve) => worker.addEventListener("message", (e) => resolve(e.data), { once: true }));
     let next = nextMessage();
-    worker.postMessage({ fd: efd, shutdown: false });
+    worker.postMessage({ fd: efd, shutdown: false, eventLoop: false });
     messages.push(await next);
     next = nextMessage();
     writeEventFd(efd);

@@ -1,14 +1,14 @@
 // Epoll.waitAsync: what resolves it (readiness made by another thread, by a timer, already there)
 // and what a timeout gives (an empty result, never early).
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import { describeTransports } from "../helpers/async-env.ts";
 import { Descriptors, readEventFd, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";
 
 const writer = new URL("./fixtures/writer.ts", import.meta.url);
 
-describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync resolves", () => {
+describeTransports("Epoll.waitAsync resolves", () => {
   test("when another thread makes a descriptor ready, with the instance's own reusable result", async () => {
     using fds = new Descriptors();
     using epoll = new Epoll<string>();
@@ -77,7 +77,7 @@ describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync resolves", () => {
   });
 });
 
-describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync timeouts", () => {
+describeTransports("Epoll.waitAsync timeouts", () => {
   test("resolve with an empty result after the time has passed, never before", async () => {
     using epoll = new Epoll();
     for (const ms of [1, 15, 40]) {

@@ -1,13 +1,42 @@
 /**
- * What the async-wait tests share: counting this thread's helper threads and the process's
- * threads, waiting for idle helpers to stop (they linger LINGER_MS after the last wait), and
- * running a short Bun child process.
+ * What the async-wait tests share: running a suite over both ways an `Epoll` waiter learns of
+ * readiness, counting this thread's helper threads and the process's threads, waiting for idle
+ * helpers to stop (they linger LINGER_MS after the last wait), and running a short Bun child
+ * process.
  *
  * @module
  */
+import { afterAll, beforeAll, describe } from "bun:test";
 import { readdirSync } from "node:fs";
-import { LINGER_MS, asyncHelperThreads } from "../../src/async/index.ts";
+import { LINGER_MS, asyncHelperThreads, setEventLoopWatching } from "../../src/async/index.ts";
+import { platform } from "../../src/platform.ts";
 import { bunCommand, emulated } from "./env.ts";
+
+/** How an `Epoll` waiter learns of readiness: Bun's event loop (the default), or the readiness thread (the fallback). */
+export interface EpollTransport {
+  readonly name: "event loop" | "readiness thread";
+  readonly eventLoop: boolean;
+}
+
+/** Both transports, the default first. */
+export const epollTransports: readonly EpollTransport[] = [
+  { name: "event loop", eventLoop: true },
+  { name: "readiness thread", eventLoop: false },
+];
+
+/**
+ * Declares the suite `body` once per transport (skipped without epoll), titled `title [transport]`;
+ * the instances its tests make use that transport.
+ */
+export function describeTransports(title: string, body: (transport: EpollTransport) => void): void {
+  for (const transport of epollTransports) {
+    describe.skipIf(!platform.supports.epoll)(`${title} [${transport.name}]`, () => {
+      beforeAll(() => setEventLoopWatching(transport.eventLoop));
+      afterAll(() => setEventLoopWatching(true));
+      body(transport);
+    });
+  }
+}
 
 /** The repository's `src/` directory as an absolute path, for child scripts' imports. */
 export const srcDir: string = new URL("../../src/", import.meta.url).pathname;
