@@ -5,24 +5,25 @@
  *
  * By default waitAsync takes one thread wake-up: Bun's own event loop watches a duplicate of the
  * instance's descriptor (src/async/event-loop-source.ts), so the kernel wakes the main thread
- * directly. Its C floor is `bench/c/wake-latency-async.c hops=1 nested=1`: a thread blocked in
- * epoll_wait on an epoll that holds the inner one, which then polls the inner one, reads and
- * re-arms. The fallback, the readiness thread, takes two wake-ups (a helper blocked in epoll_wait,
- * then the main thread through `Atomics.notify` and Bun's event loop); its C floor is `hops=2`
- * (helper thread in epoll_wait → futex wake of the consumer), the floor of any two-thread design.
- * Target: waitAsync p50 ≤ 1.25× the C two-hop floor. Also shown: the raw Bun floor of the
- * two-hop design with no bunix code (raw-floor.ts), `busyPoll: true` (no sleeping: setImmediate
- * polling), Bun's own socket I/O (`Bun.connect({ fd })` on a socketpair: the best Bun itself does
- * with one wake-up into its event loop), and the C one-hop floor without nesting.
+ * directly. The fallback, the readiness thread, takes two (a helper blocked in epoll_wait, then the
+ * main thread through `Atomics.notify` and Bun's event loop). The C references
+ * (`bench/c/wake-latency-async.c`): `hops=2`, a helper thread in epoll_wait that futex-wakes the
+ * consumer, the floor of any two-thread design; `hops=1 nested=1`, a thread blocked in epoll_wait
+ * on an epoll holding the inner one, as Bun's loop is for waitAsync; `hops=1`, a thread blocked on
+ * the inner epoll itself. Also shown: the raw Bun floor of the two-hop design with no bunix code
+ * (raw-floor.ts), `busyPoll: true` (no sleeping: setImmediate polling), and Bun's own socket I/O
+ * (`Bun.connect({ fd })` on a socketpair: the best Bun itself does with one wake-up into its loop).
+ * The table code is latency-table.ts.
+ *
+ * Target: waitAsync p50 ≤ 1.25× the C two-hop floor with threads free to wake on any CPU, the
+ * regime in which the issue measured that floor (41-47 µs here: waking an idle CPU is what costs).
+ * Pinned to one CPU, a wake-up is a context switch on that CPU and the table measures path length
+ * instead; a pinned runner (`bun run bench`) prints that table too, and measures the cross-CPU one
+ * in a child process allowed on every CPU.
  *
  * Then: CPU use of an idle process with one pending waitAsync over 10 s (target < 1 % of a core;
  * and busyPoll's, for contrast), and throughput under a steady stream over 16 eventfds, flat out
  * and paced, showing how one resolution carries many writes.
- *
- * Pinning changes what is measured: `bun run bench` pins everything to one CPU (each wake-up is then
- * a context switch on that CPU, and the busy poll competes with the producer for it); `--no-pin`
- * lets the threads wake on other CPUs (real cross-CPU wake-ups, as in production, where every
- * wake-up of an idle CPU costs tens of microseconds on this VM). Run both.
  *
  *     bun bench/async/wake-latency-async.ts [--runs 5] [--no-pin]
  *
@@ -32,16 +33,14 @@ import { constant, loadCore, loadEventfd } from "../../ffi/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
 import { type Bench, cNote } from "../harness/bench.ts";
 import { runStandalone } from "../harness/standalone.ts";
-import { CProgram, field } from "../harness/c-reference.ts";
-import { interleave, pairedRatio, type Probe, type Verdict, verdictText } from "../harness/compare.ts";
-import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
-import { median, summarise } from "../harness/stats.ts";
-import { type Design, type Latencies, measureLatency } from "./latency.ts";
-import { rawFloorLatency } from "./raw-floor.ts";
+import { CProgram } from "../harness/c-reference.ts";
+import { pairedRatio, type Verdict, verdictText } from "../harness/compare.ts";
+import { formatNumber, formatRatio, renderTable } from "../harness/format.ts";
+import { isPinned } from "../harness/pin.ts";
+import { median } from "../harness/stats.ts";
+import { COUNT, WARMUP, measureCrossCpu, measureLatencyTable, renderLatencyTable } from "./latency-table.ts";
 import { streamThroughput, type Throughput } from "./throughput.ts";
 
-const COUNT = 1500;
-const WARMUP = 100;
 const MAX_RATIO = 1.25;
 const IDLE_MS = 10_000;
 const MAX_IDLE_SHARE = 0.01;
@@ -73,65 +72,25 @@ async function idleCpuShare(ms: number, busyPoll: boolean): Promise<number> {
 
 const percent = (share: number) => `${(share * 100).toFixed(2)} %`;
 
-/** The `wake-latency-async` bench: latency table, idle CPU, throughput, and the verdicts. */
+/** The `wake-latency-async` bench: latency tables, idle CPU, throughput, and the verdicts. */
 export const wakeLatencyAsync: Bench = {
   name: "wake-latency-async",
   title: "eventfd made ready by another thread → waitAsync resolved on the main thread; µs",
   async run({ runs, print }) {
-    const c = CProgram.build("wake-latency-async");
-    print(cNote(c !== null));
+    print(cNote(CProgram.build("wake-latency-async") !== null));
     print(`${COUNT} samples per run after ${WARMUP} warm-up ones, producer pauses 300-800 µs; wall clock (CLOCK_MONOTONIC)`);
-
-    const latencies: Record<string, { p50: number[]; p90: number[]; p99: number[] }> = {};
-    const keep = (name: string, l: Latencies) => {
-      const entry = (latencies[name] ??= { p50: [], p90: [], p99: [] });
-      entry.p50.push(l.p50 / 1000);
-      entry.p90.push(l.p90 / 1000);
-      entry.p99.push(l.p99 / 1000);
-      return l.p50 / 1000;
-    };
-    let run = 0;
-    const bun = (design: Design): Probe => async () => keep(design, await measureLatency(design, COUNT, WARMUP, ++run));
-    const cProbe = (name: string, args: Record<string, number>): Probe =>
-      c === null
-        ? () => undefined
-        : () => {
-            const record = c.run({ ...args, count: COUNT, warmup: WARMUP, seed: ++run })[0]!;
-            return keep(name, { p50: field(record, "p50_ns"), p90: field(record, "p90_ns"), p99: field(record, "p99_ns") });
-          };
-    const figures = await interleave(runs, {
-      waitAsync: bun("waitAsync"),
-      thread: bun("thread"),
-      busyPoll: bun("busyPoll"),
-      native: bun("native"),
-      raw: async () => keep("raw", await rawFloorLatency(COUNT, WARMUP, ++run)),
-      c2: cProbe("c2", { hops: 2 }),
-      c1nested: cProbe("c1nested", { hops: 1, nested: 1 }),
-      c1: cProbe("c1", { hops: 1 }),
-    });
-
-    const rows: [string, string][] = [
-      ["bunix waitAsync (Bun's event loop, one wake-up)", "waitAsync"],
-      ["bunix waitAsync, readiness thread (fallback, two)", "thread"],
-      ["raw Bun floor of the two-hop design, no bunix", "raw"],
-      ["bunix waitAsync, busyPoll", "busyPoll"],
-      ["Bun native socket, Bun.connect({ fd })", "native"],
-      ["C two-hop floor (epoll_wait thread → futex)", "c2"],
-      ["C one-hop, nested (consumer in epoll_wait outer)", "c1nested"],
-      ["C one-hop (consumer in epoll_wait inner)", "c1"],
-    ];
-    const body = rows
-      .filter(([, key]) => figures[key] !== undefined)
-      .map(([label, key]) => [
-        label,
-        formatSummary(summarise(latencies[key]!.p50)),
-        formatSummary(summarise(latencies[key]!.p90)),
-        formatSummary(summarise(latencies[key]!.p99)),
-        formatRatio(pairedRatio(figures[key], figures.c2)),
-        formatRatio(pairedRatio(figures[key], figures.c1nested)),
-      ]);
-    print(renderTable(["design", "p50 µs", "p90 µs", "p99 µs", "p50 ÷ C two-hop", "p50 ÷ C one-hop nested"], body));
-
+    // Pinned, a wake-up is a context switch on the one CPU, and the table measures path length;
+    // the target is about threads waking across CPUs, so a pinned runner measures that in a child.
+    const here = await measureLatencyTable(runs);
+    const crossCpu = isPinned() ? measureCrossCpu(runs) : here;
+    print();
+    print("Threads free to wake on any CPU (the target's regime: the C two-hop floor is the kernel's cross-CPU wake-up)");
+    print(renderLatencyTable(crossCpu));
+    if (crossCpu !== here) {
+      print();
+      print("Pinned to one CPU with taskset (each wake-up a context switch there: the figures measure path length)");
+      print(renderLatencyTable(here));
+    }
     print();
     print(`Idle: one pending waitAsync, process CPU time (all threads) over ${IDLE_MS / 1000} s of wall time`);
     const idle = await idleCpuShare(IDLE_MS, false);
@@ -161,22 +120,14 @@ export const wakeLatencyAsync: Bench = {
       ),
     );
 
-    const ratio = pairedRatio(figures.waitAsync, figures.c2);
-    const sameHops = pairedRatio(figures.waitAsync, figures.c1nested);
+    const ratio = pairedRatio(crossCpu.figures.waitAsync, crossCpu.figures.c2);
     const verdicts: Verdict[] = [
       {
         bench: "wake-latency-async",
-        workload: "waitAsync p50 vs C two-hop",
+        workload: "waitAsync p50 vs C two-hop, any CPU",
         target: `≤ ${MAX_RATIO.toFixed(2)}× C two-hop`,
         measured: formatRatio(ratio),
         pass: ratio === undefined ? undefined : ratio <= MAX_RATIO,
-      },
-      {
-        bench: "wake-latency-async",
-        workload: "waitAsync p50 vs C, same hops (one)",
-        target: `≤ ${MAX_RATIO.toFixed(2)}× C one-hop nested`,
-        measured: formatRatio(sameHops),
-        pass: sameHops === undefined ? undefined : sameHops <= MAX_RATIO,
       },
       {
         bench: "wake-latency-async",

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 
 /** Set in the child's environment so that the re-executed runner does not pin itself again. */
 const PINNED_ENV = "BUNIX_BENCH_PINNED";
@@ -37,4 +37,21 @@ export function ensurePinned(noPin: boolean): string {
     stdio: ["inherit", "inherit", "inherit"],
   });
   process.exit(child.exitCode ?? 1);
+}
+
+/**
+ * Runs `argv` (a Bun script and its arguments) with every CPU of the machine allowed, from a pinned
+ * runner: for figures that are about threads waking on other CPUs, which pinning would remove.
+ * Returns the child's stdout; throws when it fails.
+ */
+export function runUnpinned(argv: readonly string[]): string {
+  const taskset = Bun.which("taskset");
+  if (taskset === null) throw new Error("runUnpinned: taskset not found");
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env[PINNED_ENV];
+  // Every online CPU (availableParallelism() counts only those this pinned process may use).
+  const all = `0-${cpus().length - 1}`;
+  const child = Bun.spawnSync([taskset, "-c", all, process.execPath, ...argv], { env, stderr: "inherit" });
+  if (child.exitCode !== 0) throw new Error(`${argv.join(" ")} exited ${child.exitCode}`);
+  return child.stdout.toString();
 }
