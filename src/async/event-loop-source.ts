@@ -19,7 +19,8 @@
  * - `terminate()` closes and deregisters at once, and calls `close(socket)` synchronously
  *   without an error;
  * - when Bun cannot register the descriptor (ELOOP: nested too deep, or a loop), it calls
- *   `connectError` (ECONNREFUSED, the kernel's errno lost) and leaves the descriptor open;
+ *   `connectError` (ECONNREFUSED, the kernel's errno lost) from inside `Bun.connect`, and leaves
+ *   the descriptor open;
  * - Bun sets O_NONBLOCK on the open file description, which the duplicate shares with the
  *   instance's own descriptor: `epoll_wait` ignores that flag, and nothing else applies to an epoll.
  *
@@ -64,7 +65,7 @@ const connect = Bun.connect as unknown as (options: {
   socket: typeof handlers;
 }) => Promise<unknown>;
 
-// One handler object for every watch: Bun keeps a context per handler object.
+// One handler object for every watch, made once: the watch travels as the socket's `data`.
 const handlers = {
   open(socket: LoopSocket): void {
     const watch = socket.data;
@@ -185,10 +186,11 @@ export class EventLoopSource implements ReadinessSource {
 
   /** Bun could not register `watch`'s descriptor, which stays open. @internal */
   refused(watch: LoopWatch): void {
+    // Bun left it open, also when the watch was cancelled meanwhile.
+    closeDescriptor(watch.fd);
     if (!watch.live) return;
     watch.live = false;
     this.#watch = undefined;
-    closeDescriptor(watch.fd);
     this.#giveUp("Bun could not add it to its event loop");
     this.#report();
   }

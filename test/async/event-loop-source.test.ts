@@ -3,7 +3,7 @@
 // leaves after (nothing), the Bun behaviour it relies on, and the fallback to the readiness thread
 // when Bun's loop cannot take the instance.
 import { afterEach, describe, expect, test } from "bun:test";
-import { asyncHelperThreads, existingReadinessEngine } from "../../src/async/index.ts";
+import { EventLoopSource, asyncHelperThreads, existingReadinessEngine } from "../../src/async/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
 import { isNonblocking } from "../../src/fd.ts";
 import { setLogger } from "../../src/log.ts";
@@ -197,6 +197,41 @@ describe.skipIf(!platform.supports.epoll)("falling back to the readiness thread"
     await helpersStopped();
     // The duplicate Bun refused was closed; the readiness thread's descriptors are gone with it.
     expect(added(before).filter((fd) => fd !== epoll.fd)).toEqual([]);
+  });
+
+  test("Bun refuses inside Bun.connect: the report comes after arm() returns, the duplicate is closed, the fallback is made", async () => {
+    using epoll = new Epoll();
+    for (const fd of epollFds()) if (fd !== epoll.fd) epoll.add(fd, IN | EpollFlags.ET);
+    const before = openFds();
+    let reports = 0;
+    let fallbacks = 0;
+    const fallback = { arm() {}, disarm() {}, dispose() {} };
+    const source = new EventLoopSource(epoll.fd, () => reports++, () => (fallbacks++, fallback));
+    source.arm();
+    expect({ reports, fallbacks }).toEqual({ reports: 0, fallbacks: 1 });
+    await Promise.resolve();
+    expect(reports).toBe(1);
+    expect(added(before)).toEqual([]);
+    source.dispose();
+  });
+
+  test("a run of reports that each find nothing gives Bun's loop up for the fallback (no endless re-arming)", async () => {
+    using fds = new Descriptors();
+    using epoll = new Epoll();
+    // Always readable, and the "waiter" below never collects: every report looks spurious.
+    epoll.add(fds.eventFd(1), IN);
+    let fallbacks = 0;
+    const fallback = { arm() {}, disarm() {}, dispose() {} };
+    let reports = 0;
+    const source: EventLoopSource = new EventLoopSource(epoll.fd, () => (reports++, source.arm()), () => (fallbacks++, fallback));
+    const before = openFds();
+    source.arm();
+    for (let i = 0; i < 200 && fallbacks === 0; i++) await Bun.sleep(1);
+    expect(fallbacks).toBe(1);
+    // The first report, then 64 that found nothing, the last of which gave up.
+    expect(reports).toBe(65);
+    expect(added(before)).toEqual([]);
+    source.dispose();
   });
 
   test("an instance nested too deep for any loop: the kernel's ELOOP from epoll_ctl, as a rejection", async () => {
