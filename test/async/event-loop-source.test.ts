@@ -9,7 +9,7 @@ import { isNonblocking } from "../../src/fd.ts";
 import { setLogger } from "../../src/log.ts";
 import { platform } from "../../src/platform.ts";
 import { listOpenFds } from "../../src/testing/index.ts";
-import { helpersStopped, threadCount } from "../helpers/async-env.ts";
+import { helpersStopped, sleepingWaits, threadCount } from "../helpers/async-env.ts";
 import { Descriptors, isOpen, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
 import { emulated } from "../helpers/env.ts";
 
@@ -75,22 +75,13 @@ describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync through Bun's event l
     using epoll = new Epoll<number>();
     const efd = fds.eventFd();
     epoll.add(efd, IN, 1);
-    const waitOnce = async () => {
-      const pending = epoll.waitAsync(5000);
-      // After the waiter's first poll (an immediate queued before this one): the wait sleeps and
-      // Bun's loop has to report.
-      setImmediate(() => writeEventFd(efd));
-      const events = await pending;
-      if (events.length !== 1 || events.data(0) !== 1) throw new Error("lost a wake-up");
-      readEventFd(efd);
-    };
     const total = emulated ? 2000 : 10_000;
-    for (let i = 0; i < 1000; i++) await waitOnce();
+    await sleepingWaits(epoll, efd, 1000);
     Bun.gc(true);
     const heapBefore = process.memoryUsage().heapUsed;
     const threadsBefore = threadCount();
     const fdsBefore = openFds();
-    for (let i = 1000; i < total; i++) await waitOnce();
+    await sleepingWaits(epoll, efd, total - 1000);
     Bun.gc(true);
     expect(asyncHelperThreads()).toBe(0);
     expect(threadCount()).toBeLessThanOrEqual(threadsBefore);

@@ -7,7 +7,7 @@ import { LINGER_MS, asyncHelperThreads, existingReadinessEngine, readinessEngine
 import { Epoll, EpollFlags } from "../../src/epoll.ts";
 import { platform } from "../../src/platform.ts";
 import { listOpenFds } from "../../src/testing/index.ts";
-import { describeTransports, helpersStopped, runChild, srcDir, threadCount } from "../helpers/async-env.ts";
+import { describeTransports, helpersStopped, runChild, sleepingWaits, srcDir, threadCount } from "../helpers/async-env.ts";
 import { Descriptors, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
 import { emulated } from "../helpers/env.ts";
 import { TestWorker } from "../helpers/workers.ts";
@@ -152,23 +152,14 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
     using epoll = new Epoll<number>();
     const efd = fds.eventFd();
     epoll.add(efd, EpollFlags.IN, 1);
-    const waitOnce = async () => {
-      const pending = epoll.waitAsync(5000);
-      // After the waiter's first poll (an immediate queued before this one): the wait sleeps and
-      // the helper thread has to report.
-      setImmediate(() => writeEventFd(efd));
-      const events = await pending;
-      if (events.length !== 1 || events.data(0) !== 1) throw new Error("lost a wake-up");
-      readEventFd(efd);
-    };
     const total = emulated ? 2000 : 10_000;
-    for (let i = 0; i < 1000; i++) await waitOnce();
+    await sleepingWaits(epoll, efd, 1000);
     const reportsBefore = readinessEngine().reports;
     Bun.gc(true);
     const heapBefore = process.memoryUsage().heapUsed;
     const threadsBefore = threadCount();
     const fdsBefore = listOpenFds().length;
-    for (let i = 1000; i < total; i++) await waitOnce();
+    await sleepingWaits(epoll, efd, total - 1000);
     Bun.gc(true);
     const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
     expect(existingReadinessEngine()?.threads).toBe(1);

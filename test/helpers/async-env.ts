@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe } from "bun:test";
 import { readdirSync } from "node:fs";
 import { LINGER_MS, asyncHelperThreads, setEventLoopWatching } from "../../src/async/index.ts";
+import type { Epoll } from "../../src/epoll.ts";
 import { platform } from "../../src/platform.ts";
+import { readEventFd, writeEventFd } from "./descriptors.ts";
 import { bunCommand, emulated } from "./env.ts";
 
 /** How an `Epoll` waiter learns of readiness: Bun's event loop (the default), or the readiness thread (the fallback). */
@@ -40,6 +42,22 @@ export function describeTransports(title: string, body: (transport: EpollTranspo
 
 /** The repository's `src/` directory as an absolute path, for child scripts' imports. */
 export const srcDir: string = new URL("../../src/", import.meta.url).pathname;
+
+/**
+ * `count` waits on `epoll`, each of which has to sleep: the eventfd `efd` (registered with data 1)
+ * is written only after the waiter's first poll, and read after the wait. Throws on a wait that
+ * resolves without it.
+ */
+export async function sleepingWaits(epoll: Epoll<number>, efd: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const pending = epoll.waitAsync(5000);
+    // After the waiter's first poll (an immediate queued before this one).
+    setImmediate(() => writeEventFd(efd));
+    const events = await pending;
+    if (events.length !== 1 || events.data(0) !== 1) throw new Error("lost a wake-up");
+    readEventFd(efd);
+  }
+}
 
 /** Threads of this process (`/proc/self/task` entries), or -1 without /proc. */
 export function threadCount(): number {
