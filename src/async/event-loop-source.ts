@@ -197,16 +197,8 @@ export class EventLoopSource implements ReadinessSource {
 
   /** Calls the waiter, never from inside `arm()` (a Bun that called back synchronously). */
   #report(): void {
-    if (this.#arming) {
-      queueMicrotask(this.#onReady);
-      return;
-    }
-    try {
-      this.#onReady();
-    } catch (error) {
-      // Inside Bun's socket callback: an exception would surface as an uncaught error there.
-      log("error", "an async waiter failed while handling a readiness report", { error });
-    }
+    if (this.#arming) queueMicrotask(this.#onReady);
+    else this.#onReady();
   }
 
   #cancel(): void {

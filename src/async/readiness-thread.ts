@@ -179,12 +179,7 @@ export class Watch implements ReadinessSource {
     if (run !== this.#run) return;
     // One-shot: the registration is disarmed in the kernel until the next arm().
     this.#armed = false;
-    if (!this.#engine.isInterested(this)) return;
-    try {
-      this.#onReady();
-    } catch (error) {
-      log("error", "an async waiter failed while handling a readiness report", { error });
-    }
+    if (this.#engine.isInterested(this)) this.#onReady();
   }
 
   /** The run died with waits pending. @internal */

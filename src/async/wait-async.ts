@@ -22,6 +22,7 @@
  * @module
  */
 import { SystemError, closedError, invalidType } from "../errors.ts";
+import { log } from "../log.ts";
 import { MAX_KERNEL_TIMEOUT_MS, validateTimeout } from "../timeout.ts";
 import { validateBoolean, validateOptions } from "../validate.ts";
 import { BusyPollSource } from "./busy-poll.ts";
@@ -241,10 +242,19 @@ export class AsyncWaiter<R> {
     }
   }
 
-  /** A report from a source: poll again for the pending wait, if any. */
+  /**
+   * A report from a source: poll again for the pending wait, if any. Never throws: sources call it
+   * from the event loop's callbacks (a socket's, a pump's, an immediate), where an exception would
+   * surface as an uncaught error far from its cause.
+   */
   readonly #onReady = (): void => {
     const pending = this.#pending;
-    if (pending !== undefined) this.#poll(pending, false);
+    if (pending === undefined) return;
+    try {
+      this.#poll(pending, false);
+    } catch (error) {
+      log("error", "an async waiter failed while handling a readiness report", { error });
+    }
   };
 
   readonly #onError = (error: unknown): void => {
