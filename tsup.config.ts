@@ -7,8 +7,8 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     "testing/index": "src/testing/index.ts",
-    "async/readiness-worker": "src/async/readiness-worker.ts",
-    "async/kevent-worker": "src/async/kevent-worker.ts",
+    "async/readiness-worker": "src/async/readiness-thread/worker.ts",
+    "async/kevent-worker": "src/async/libkqueue-helper/worker.ts",
   },
   format: ["esm"],
   target: "esnext",

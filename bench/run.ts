@@ -21,7 +21,7 @@ import { environmentLines, loadLine } from "./harness/environment.ts";
 import { renderTable } from "./harness/format.ts";
 import { ensurePinned } from "./harness/pin.ts";
 
-// Loaded on demand: a bench whose module fails to load (say src/epoll.ts is missing) is reported
+// Loaded on demand: a bench whose module fails to load (say src/epoll/epoll.ts is missing) is reported
 // and skipped without stopping the others.
 const benches: Record<string, () => Promise<Bench>> = {
   "wait-hot": async () => (await import("./epoll/wait-hot.ts")).waitHot,

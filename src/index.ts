@@ -5,17 +5,17 @@
  * @module bunix
  */
 export type { WaitAsyncOptions } from "./async/wait-async.ts";
-export { Epoll, EpollFlags, type EpollOptions } from "./epoll.ts";
-export type { EpollEvent, EpollEvents } from "./epoll-events.ts";
-export { SystemError } from "./errors.ts";
-export { KeventList, type Kevent } from "./kevent-list.ts";
-export { Kqueue, type KqueueOptions } from "./kqueue.ts";
-export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "./kqueue-constants.ts";
-export { setLogger, type Logger, type LogLevel } from "./log.ts";
-export { platform, type PlatformInfo, type PlatformSupport } from "./platform.ts";
-export { EventFd, type EventFdOptions } from "./eventfd.ts";
-export { TimerFd, type TimerFdClock, type TimerFdOptions, type TimerFdSetOptions, type TimerFdState } from "./timerfd.ts";
-export { PidFd, type PidFdOptions } from "./pidfd.ts";
+export { Epoll, EpollFlags, type EpollOptions } from "./epoll/epoll.ts";
+export type { EpollEvent, EpollEvents } from "./epoll/epoll-events.ts";
+export { SystemError } from "./core/errors.ts";
+export { KeventList, type Kevent } from "./kqueue/kevent-list.ts";
+export { Kqueue, type KqueueOptions } from "./kqueue/kqueue.ts";
+export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "./kevent/constants.ts";
+export { setLogger, type Logger, type LogLevel } from "./core/log.ts";
+export { platform, type PlatformInfo, type PlatformSupport } from "./core/platform.ts";
+export { EventFd, type EventFdOptions } from "./sources/eventfd.ts";
+export { TimerFd, type TimerFdClock, type TimerFdOptions, type TimerFdSetOptions, type TimerFdState } from "./sources/timerfd.ts";
+export { PidFd, type PidFdOptions } from "./sources/pidfd.ts";
 export * from "./socket/index.ts";
 export {
   MsgQueue,
@@ -24,7 +24,7 @@ export {
   type MsgQueueMessage,
   type MsgQueueOpenOptions,
   type MsgQueueReceipt,
-} from "./mqueue.ts";
+} from "./mqueue/msg-queue.ts";
 export * from "./framed/index.ts";
 export {
   Interest,

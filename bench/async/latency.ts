@@ -8,7 +8,7 @@
  */
 import { constant, loadCore, loadEventfd, loadSockets } from "../../ffi/index.ts";
 import { setEventLoopWatching } from "../../src/async/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { quantile } from "../harness/stats.ts";
 import { monotonicNs } from "./clock.ts";
 import { ACKED, type ProducerTask } from "./shared-words.ts";

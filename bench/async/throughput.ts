@@ -8,7 +8,7 @@
  * @module
  */
 import { constant, loadCore, loadEventfd } from "../../ffi/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { startProducer } from "./latency.ts";
 import { STOP, WRITTEN } from "./shared-words.ts";
 

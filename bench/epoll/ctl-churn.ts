@@ -8,7 +8,7 @@
  * @module
  */
 import { constant, loadEpoll, struct } from "../../ffi/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { type Bench, cNote } from "../harness/bench.ts";
 import { CProgram } from "../harness/c-reference.ts";
 import { costTable, interleave, type Probe } from "../harness/compare.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { DescriptorSet } from "../harness/descriptors.ts";
 
 /** A set of eventfds, some ready; disposing closes them. */

@@ -10,8 +10,8 @@
  * @module
  */
 import { constant, loadCore, loadEpoll, struct } from "../../ffi/index.ts";
-import type { EpollEvents } from "../../src/epoll-events.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import type { EpollEvents } from "../../src/epoll/epoll-events.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { type Bench, cNote } from "../harness/bench.ts";
 import type { Clock } from "../harness/clock.ts";
 import { CProgram, field } from "../harness/c-reference.ts";

@@ -13,7 +13,7 @@ import { CProgram } from "../harness/c-reference.ts";
 import { type OverheadRow, overheadTable } from "../harness/overhead.ts";
 import { costTable, type CostRow, interleave, type Probe } from "../harness/compare.ts";
 import { batchFor, cSampling, nsPerCall, pairedNsPerCall, type Sampling } from "../harness/measure.ts";
-import type { Epoll } from "../../src/epoll.ts";
+import type { Epoll } from "../../src/epoll/epoll.ts";
 import { epollOver, indexedLoop, population } from "./fixtures.ts";
 import { MAX_EVENTS, rawWaitFixture, rawWaitLoop } from "./raw.ts";
 

@@ -26,7 +26,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import { UnixSocket } from "../../src/socket/index.ts";
 import type { Bench } from "../harness/bench.ts";
 import { runStandalone } from "../harness/standalone.ts";

@@ -15,9 +15,9 @@
  * @module
  */
 import { abi, libkqueueAbi, loadKqueueFrom, loadNativeKqueue, struct } from "../../ffi/index.ts";
-import { KeventBuffer } from "../../src/kevent-codec.ts";
-import { EventFilter, EventFlags, Kqueue, Note } from "../../src/kqueue.ts";
-import { platform } from "../../src/platform.ts";
+import { KeventBuffer } from "../../src/kevent/codec.ts";
+import { EventFilter, EventFlags, Kqueue, Note } from "../../src/kqueue/kqueue.ts";
+import { platform } from "../../src/core/platform.ts";
 import { type Bench, cNote } from "../harness/bench.ts";
 import { CProgram } from "../harness/c-reference.ts";
 import { costTable, type CostRow, interleave, type Probe } from "../harness/compare.ts";
@@ -114,7 +114,7 @@ function rawFloor(library: string | undefined, n: number) {
   const symbols = library === undefined ? loadNativeKqueue() : loadKqueueFrom(library);
   if (symbols === undefined) throw new Error("kevent-hot: no kqueue symbols");
   const { kevent } = symbols;
-  // The class's layout and constants (src/kqueue-constants.ts): the native flavour, else libkqueue's.
+  // The class's layout and constants (src/kevent/constants.ts): the native flavour, else libkqueue's.
   const layout = abi?.kqueue ?? libkqueueAbi;
   const descriptors = new DescriptorSet();
   const kq = symbols.kqueue();

@@ -16,7 +16,7 @@
  * @module
  */
 import { loadMqueueFd } from "../../ffi/index.ts";
-import { MsgQueue } from "../../src/mqueue.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
 import { type Bench, cNote } from "../harness/bench.ts";
 import { runStandalone } from "../harness/standalone.ts";
 import { CProgram } from "../harness/c-reference.ts";

@@ -12,14 +12,14 @@
  * @internal
  * @module
  */
-import { keventHelperCount, shutdownKeventHelpers } from "./kevent-helper.ts";
-import { existingReadinessEngine } from "./readiness-thread.ts";
+import { keventHelperCount, shutdownKeventHelpers } from "./libkqueue-helper/helper.ts";
+import { existingReadinessEngine } from "./readiness-thread/engine.ts";
 
 export { AsyncWaiter, type WaitAsyncHost, type WaitAsyncOptions } from "./wait-async.ts";
 export { readinessSource, type ReadinessSource, type ReadinessSourceProvider, type SourceFactory } from "./source.ts";
-export { EventLoopSource, setEventLoopWatching } from "./event-loop-source.ts";
-export { LINGER_MS, ReadinessEngine, existingReadinessEngine, readinessEngine } from "./readiness-thread.ts";
-export { keventHelperCount, shutdownKeventHelpers } from "./kevent-helper.ts";
+export { EventLoopSource, setEventLoopWatching } from "./event-loop/event-loop-source.ts";
+export { LINGER_MS, ReadinessEngine, existingReadinessEngine, readinessEngine } from "./readiness-thread/engine.ts";
+export { keventHelperCount, shutdownKeventHelpers } from "./libkqueue-helper/helper.ts";
 
 /**
  * Stops every helper thread of this JS thread now (the readiness thread and the kqueue helpers),

@@ -21,10 +21,10 @@
  * @internal
  * @module
  */
-import { SystemError, closedError, invalidType } from "../errors.ts";
-import { log } from "../log.ts";
-import { MAX_KERNEL_TIMEOUT_MS, validateTimeout } from "../timeout.ts";
-import { validateBoolean, validateOptions } from "../validate.ts";
+import { SystemError, closedError, invalidType } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import { MAX_KERNEL_TIMEOUT_MS, validateTimeout } from "../core/timeout.ts";
+import { validateBoolean, validateOptions } from "../core/validate.ts";
 import { BusyPollSource } from "./busy-poll.ts";
 import type { ReadinessSource, SourceFactory } from "./source.ts";
 

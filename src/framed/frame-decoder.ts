@@ -14,8 +14,8 @@
  *
  * @module
  */
-import { SystemError, invalidType } from "../errors.ts";
-import { validateInteger, validateOptions } from "../validate.ts";
+import { SystemError, invalidType } from "../core/errors.ts";
+import { validateInteger, validateOptions } from "../core/validate.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, validateMaxMessageSize } from "./frame-limits.ts";
 
 /** The default read buffer: 64 KiB, a Unix stream socket's typical chunk. */

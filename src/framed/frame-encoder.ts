@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { invalidType } from "../errors.ts";
-import { validateOptions } from "../validate.ts";
+import { invalidType } from "../core/errors.ts";
+import { validateOptions } from "../core/validate.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, validateMaxMessageSize } from "./frame-limits.ts";
 
 const encoder = new TextEncoder();

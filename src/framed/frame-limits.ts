@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { validateInteger } from "../validate.ts";
+import { validateInteger } from "../core/validate.ts";
 
 /** A frame starts with the payload length as a 4-byte unsigned big-endian integer. */
 export const HEADER_SIZE = 4;

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { SystemError, closedError, invalidType, invalidValue } from "../errors.ts";
+import { SystemError, closedError, invalidType, invalidValue } from "../core/errors.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
-import { validateOptions } from "../validate.ts";
+import { validateOptions } from "../core/validate.ts";
 import { decoderFor, type FrameDecoder } from "./frame-decoder.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, validateMaxMessageSize } from "./frame-limits.ts";
 import { SendQueue } from "./send-queue.ts";

@@ -18,14 +18,14 @@
  * @module
  */
 import type { WaitAsyncOptions } from "../async/wait-async.ts";
-import { SystemError, closedError } from "../errors.ts";
+import { SystemError, closedError } from "../core/errors.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, validateMaxMessageSize } from "../framed/frame-limits.ts";
 import { FramedConnection } from "../framed/framed-connection.ts";
-import { log } from "../log.ts";
+import { log } from "../core/log.ts";
 import { Interest, type PollEvents, Poller } from "../poller/index.ts";
 import { UnixListener } from "../socket/unix-listener.ts";
-import { validateTimeout } from "../timeout.ts";
-import { validateInteger, validateOptions } from "../validate.ts";
+import { validateTimeout } from "../core/timeout.ts";
+import { validateInteger, validateOptions } from "../core/validate.ts";
 import { EchoSession } from "./echo-session.ts";
 
 /** Clients served at once unless `maxClients` says otherwise. */

@@ -7,12 +7,12 @@
  * @module
  */
 import type { WaitAsyncOptions } from "../async/wait-async.ts";
-import { SystemError, closedError, invalidType, outOfRange } from "../errors.ts";
+import { SystemError, closedError, invalidType, outOfRange } from "../core/errors.ts";
 import { FramedConnection } from "../framed/framed-connection.ts";
 import { Interest, type PollEvents, Poller, type Timer } from "../poller/index.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
-import { validateTimeout } from "../timeout.ts";
-import { validateOptions } from "../validate.ts";
+import { validateTimeout } from "../core/timeout.ts";
+import { validateOptions } from "../core/validate.ts";
 import { EVENTS, type IpcEvent, eventKind } from "./ipc-events.ts";
 import { decodePing, encodePing } from "./ping-frame.ts";
 

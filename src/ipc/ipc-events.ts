@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { invalidType, invalidValue } from "../errors.ts";
+import { invalidType, invalidValue } from "../core/errors.ts";
 
 /**
  * The kinds of {@link IpcEvent}:

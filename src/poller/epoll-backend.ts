@@ -13,11 +13,11 @@
  * @module
  */
 import { type ReadinessSource, readinessSource } from "../async/source.ts";
-import { Epoll, EpollFlags } from "../epoll.ts";
-import type { EpollEvents } from "../epoll-events.ts";
-import { EventFd } from "../eventfd.ts";
-import { PidFd } from "../pidfd.ts";
-import { TimerFd } from "../timerfd.ts";
+import { Epoll, EpollFlags } from "../epoll/epoll.ts";
+import type { EpollEvents } from "../epoll/epoll-events.ts";
+import { EventFd } from "../sources/eventfd.ts";
+import { PidFd } from "../sources/pidfd.ts";
+import { TimerFd } from "../sources/timerfd.ts";
 import type { PollerBackend } from "./backend.ts";
 import {
   INTEREST_PRIORITY,

@@ -16,11 +16,11 @@
  * @module
  */
 import { type ReadinessSource, readinessSource } from "../async/source.ts";
-import { SystemError } from "../errors.ts";
-import { EventFilter, EventFlags, Kqueue, Note } from "../kqueue.ts";
-import { log } from "../log.ts";
+import { SystemError } from "../core/errors.ts";
+import { EventFilter, EventFlags, Kqueue, Note } from "../kqueue/kqueue.ts";
+import { log } from "../core/log.ts";
 import type { PollerBackend } from "./backend.ts";
-import { EVFILT_USER, UserEventChanges, WAKE_IDENT, keventOf } from "./kqueue-user-event.ts";
+import { EVFILT_USER, UserEventChanges, WAKE_IDENT, keventOf } from "../kevent/user-event.ts";
 import {
   INTEREST_READABLE,
   INTEREST_WRITABLE,

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { SystemError, invalidType, invalidValue, outOfRange, unsupportedError } from "../errors.ts";
+import { SystemError, invalidType, invalidValue, outOfRange, unsupportedError } from "../core/errors.ts";
 import { hostOs } from "../../ffi/index.ts";
-import { platform } from "../platform.ts";
-import { validateBoolean, validateInteger, validateOptions } from "../validate.ts";
+import { platform } from "../core/platform.ts";
+import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
 import type { PollerBackendName } from "./backend.ts";
 import {
   INTEREST_ALL,

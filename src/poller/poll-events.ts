@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { invalidType, outOfRange } from "../errors.ts";
+import { invalidType, outOfRange } from "../core/errors.ts";
 import type { PollerBackend } from "./backend.ts";
 import { READY_ERROR, READY_HANGUP, READY_PRIORITY, READY_READABLE, READY_WRITABLE } from "./registration.ts";
 

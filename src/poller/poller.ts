@@ -6,9 +6,9 @@
  * @module
  */
 import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
-import { SystemError, closedError } from "../errors.ts";
-import { log } from "../log.ts";
-import { validateFd, validateInteger } from "../validate.ts";
+import { SystemError, closedError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import { validateFd, validateInteger } from "../core/validate.ts";
 import type { PollerBackendName, PollerBackend } from "./backend.ts";
 import { EpollBackend } from "./epoll-backend.ts";
 import { KqueueBackend } from "./kqueue-backend.ts";

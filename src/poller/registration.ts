@@ -6,8 +6,8 @@
  * @internal
  * @module
  */
-import type { PidFd } from "../pidfd.ts";
-import type { TimerFd } from "../timerfd.ts";
+import type { PidFd } from "../sources/pidfd.ts";
+import type { TimerFd } from "../sources/timerfd.ts";
 
 /** What a record watches. */
 export const SOURCE_FD = 0;

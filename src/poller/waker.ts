@@ -16,12 +16,12 @@
  * @module
  */
 import { errno, errnoNumber } from "../../ffi/index.ts";
-import { SystemError, invalidType, invalidValue } from "../errors.ts";
-import { core } from "../fd.ts";
-import { log } from "../log.ts";
-import { LOW_WORD } from "../u64.ts";
-import { validateInteger } from "../validate.ts";
-import { UserEventChanges, keventOf } from "./kqueue-user-event.ts";
+import { SystemError, invalidType, invalidValue } from "../core/errors.ts";
+import { core } from "../core/fd.ts";
+import { log } from "../core/log.ts";
+import { LOW_WORD } from "../core/u64.ts";
+import { validateInteger } from "../core/validate.ts";
+import { UserEventChanges, keventOf } from "../kevent/user-event.ts";
 
 /** The wake-up descriptor of an epoll Poller: an eventfd, by number. */
 export interface EventFdWakeSource {

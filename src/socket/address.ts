@@ -13,8 +13,8 @@
  * @module
  */
 import { constant, hostOs, struct } from "../../ffi/index.ts";
-import { SystemError, invalidType, invalidValue, outOfRange } from "../errors.ts";
-import { platform } from "../platform.ts";
+import { SystemError, invalidType, invalidValue, outOfRange } from "../core/errors.ts";
+import { platform } from "../core/platform.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -12,7 +12,7 @@
  */
 import { lstatSync, unlinkSync } from "node:fs";
 import { resolve } from "node:path";
-import { log } from "../log.ts";
+import { log } from "../core/log.ts";
 
 /** A socket file this process created, by absolute path, device and inode. */
 export class BoundPath {

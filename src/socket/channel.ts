@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { SystemError, invalidType, invalidValue } from "../errors.ts";
-import { validateOptions } from "../validate.ts";
+import { SystemError, invalidType, invalidValue } from "../core/errors.ts";
+import { validateOptions } from "../core/validate.ts";
 import { socketpair } from "./socketpair.ts";
 import { adoptSocket, type UnixSocket } from "./unix-socket.ts";
 

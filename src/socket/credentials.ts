@@ -12,7 +12,7 @@
  * @module
  */
 import { constant, optionalConstant, struct } from "../../ffi/index.ts";
-import { lastError } from "../errors.ts";
+import { lastError } from "../core/errors.ts";
 import { getIntOption, socketKernel } from "./kernel.ts";
 
 /** Who is at the other end of a Unix socket. */

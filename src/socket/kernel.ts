@@ -11,8 +11,8 @@
  * @module
  */
 import { abi, constant, hostOs, loadAccept4, loadSockets, optionalConstant } from "../../ffi/index.ts";
-import { SystemError, invalidType, invalidValue, lastError, unsupportedError } from "../errors.ts";
-import { closeDescriptor, setCloseOnExec, setNonblocking } from "../fd.ts";
+import { SystemError, invalidType, invalidValue, lastError, unsupportedError } from "../core/errors.ts";
+import { closeDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 
 /** The three kinds of Unix-domain socket. */
 export type SocketType = "stream" | "dgram" | "seqpacket";

@@ -18,9 +18,9 @@
  */
 import { ptr } from "bun:ffi";
 import { cmsgAlign, cmsgDataOffset, cmsgLen, cmsgSpace, errno, errnoNumber, struct, type FieldLayout } from "../../ffi/index.ts";
-import { SystemError, invalidType } from "../errors.ts";
-import { closeDescriptor, setCloseOnExec } from "../fd.ts";
-import { validateFd } from "../validate.ts";
+import { SystemError, invalidType } from "../core/errors.ts";
+import { closeDescriptor, setCloseOnExec } from "../core/fd.ts";
+import { validateFd } from "../core/validate.ts";
 import { decodeAddress, type EncodedAddress } from "./address.ts";
 import { socketKernel } from "./kernel.ts";
 

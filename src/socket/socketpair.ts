@@ -4,9 +4,9 @@
  * @module
  */
 import { errno as readErrno } from "../../ffi/index.ts";
-import { SystemError } from "../errors.ts";
-import { closeDescriptor } from "../fd.ts";
-import { validateBoolean, validateOptions } from "../validate.ts";
+import { SystemError } from "../core/errors.ts";
+import { closeDescriptor } from "../core/fd.ts";
+import { validateBoolean, validateOptions } from "../core/validate.ts";
 import { checkTypeSupported, prepareDescriptor, socketKernel, validateChoice, type SocketType } from "./kernel.ts";
 import { wrapSocket, type UnixSocket } from "./unix-socket.ts";
 

@@ -4,11 +4,11 @@
  * @module
  */
 import { errnoNumber, errno as readErrno } from "../../ffi/index.ts";
-import { SystemError, invalidType } from "../errors.ts";
-import { closeDescriptor, setNonblocking } from "../fd.ts";
-import { FdResource } from "../resource.ts";
-import { retryInterrupted } from "../timeout.ts";
-import { validateBoolean, validateInteger, validateOptions } from "../validate.ts";
+import { SystemError, invalidType } from "../core/errors.ts";
+import { closeDescriptor, setNonblocking } from "../core/fd.ts";
+import { FdResource } from "../core/resource.ts";
+import { retryInterrupted } from "../core/timeout.ts";
+import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
 import { encodeAddress } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
 import { checkTypeSupported, openSocket, prepareDescriptor, socketKernel, validateChoice } from "./kernel.ts";

@@ -5,11 +5,11 @@
  * @module
  */
 import { errno as readErrnoNow, struct } from "../../ffi/index.ts";
-import { SystemError, invalidType } from "../errors.ts";
-import { closeDescriptor, duplicateDescriptor, isNonblocking, setCloseOnExec, setNonblocking } from "../fd.ts";
-import { FdResource } from "../resource.ts";
-import { retryInterrupted } from "../timeout.ts";
-import { validateBoolean, validateFd, validateInteger, validateOptions } from "../validate.ts";
+import { SystemError, invalidType } from "../core/errors.ts";
+import { closeDescriptor, duplicateDescriptor, isNonblocking, setCloseOnExec, setNonblocking } from "../core/fd.ts";
+import { FdResource } from "../core/resource.ts";
+import { retryInterrupted } from "../core/timeout.ts";
+import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
 import { encodeAddress, readFamily } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
 import { readPeerCredentials, type PeerCredentials } from "./credentials.ts";

@@ -4,6 +4,6 @@
  *
  * @module bunix/testing
  */
-export { isCloseOnExec } from "../fd.ts";
+export { isCloseOnExec } from "../core/fd.ts";
 export { installFdLeakGuard, newDescriptors, type FdLeakGuardOptions } from "./leak-guard.ts";
 export { countOpenFds, listOpenFds, type OpenFd } from "./open-fds.ts";

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_MAX_CLIENTS, type EchoServer } from "../ipc/echo-server.ts";
-import { setLogger } from "../log.ts";
+import { setLogger } from "../core/log.ts";
 import { listenReplacingStale } from "./echo-listen.ts";
 import { DEFAULT_SOCKET_PATH, consoleLogger, logLevel } from "./ipc-cli.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";

@@ -11,9 +11,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { SystemError } from "../errors.ts";
+import { SystemError } from "../core/errors.ts";
 import { IpcClient } from "../ipc/ipc-client.ts";
-import { setLogger } from "../log.ts";
+import { setLogger } from "../core/log.ts";
 import { DEFAULT_SOCKET_PATH, consoleLogger, logLevel } from "./ipc-cli.ts";
 import { UsageError, parseInteger, runTool } from "./cli.ts";
 

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { SystemError } from "../errors.ts";
+import { SystemError } from "../core/errors.ts";
 
 /** The exit statuses of every tool. */
 export const Exit = {

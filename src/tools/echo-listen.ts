@@ -7,9 +7,9 @@
  * @module
  */
 import { lstatSync, unlinkSync } from "node:fs";
-import { SystemError } from "../errors.ts";
+import { SystemError } from "../core/errors.ts";
 import { EchoServer, type EchoServerOptions } from "../ipc/echo-server.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../core/log.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
 
 /**

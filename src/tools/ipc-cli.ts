@@ -7,7 +7,7 @@
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Logger, LogLevel } from "../log.ts";
+import type { Logger, LogLevel } from "../core/log.ts";
 import { UsageError } from "./cli.ts";
 
 /** Where `bunix-echo` listens and `bunix-ping` connects unless `--socket` says otherwise. */

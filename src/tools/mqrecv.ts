@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MsgQueue, type MsgQueueMessage } from "../mqueue.ts";
+import { MsgQueue, type MsgQueueMessage } from "../mqueue/msg-queue.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
 const HELP = `Usage: mqrecv [options] NAME

@@ -7,7 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { MsgQueue } from "../mqueue.ts";
+import { MsgQueue } from "../mqueue/msg-queue.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
 const HELP = `Usage: mqsend [options] NAME MESSAGE

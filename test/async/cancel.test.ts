@@ -1,8 +1,8 @@
 // Epoll.waitAsync cancelled: an AbortSignal (before and while pending), close() while pending,
 // and every error reported as a rejection, never a throw. Nothing is lost either way.
 import { expect, test } from "bun:test";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { SystemError } from "../../src/errors.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import { describeTransports } from "../helpers/async-env.ts";
 import { Descriptors, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";

@@ -4,7 +4,7 @@
 // shows up in results, no thread left behind.
 import { describe, expect, test } from "bun:test";
 import { asyncHelperThreads, keventHelperCount } from "../../src/async/index.ts";
-import { EventFilter, EventFlags, type Kqueue } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags, type Kqueue } from "../../src/kqueue/kqueue.ts";
 import { helpersStopped, threadCount, threadsAtMost } from "../helpers/async-env.ts";
 import { Descriptors, readBytes, writeBytes } from "../helpers/descriptors.ts";
 import { haveKqueue, holdKqueueRuntime, kqueueOptions, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";

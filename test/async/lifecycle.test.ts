@@ -4,8 +4,8 @@
 // when idle; no growth over many waits; inside a Worker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { LINGER_MS, asyncHelperThreads, existingReadinessEngine, readinessEngine, setEventLoopWatching } from "../../src/async/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { platform } from "../../src/core/platform.ts";
 import { listOpenFds } from "../../src/testing/index.ts";
 import { describeTransports, helpersStopped, runChild, sleepingWaits, srcDir, threadCount } from "../helpers/async-env.ts";
 import { Descriptors, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
@@ -17,12 +17,12 @@ const epollFds = () => listOpenFds().filter(({ target }) => target.includes("eve
 
 describeTransports("waitAsync and the process", (transport) => {
   // Child scripts choose the transport the same way.
-  const selectTransport = `import { setEventLoopWatching } from "${srcDir}async/event-loop-source.ts"; setEventLoopWatching(${transport.eventLoop});`;
+  const selectTransport = `import { setEventLoopWatching } from "${srcDir}async/event-loop/event-loop-source.ts"; setEventLoopWatching(${transport.eventLoop});`;
 
   test("the process stays alive while a wait without timeout is pending, and exits once it resolves", async () => {
     const script = `
       ${selectTransport}
-      import { Epoll, EpollFlags } from "${srcDir}epoll.ts";
+      import { Epoll, EpollFlags } from "${srcDir}epoll/epoll.ts";
       const epoll = new Epoll();
       epoll.add(0, EpollFlags.IN);
       const started = performance.now();
@@ -51,7 +51,7 @@ describeTransports("waitAsync and the process", (transport) => {
   test("the process exits at once when nothing is pending, without waiting for the linger", async () => {
     const script = `
       ${selectTransport}
-      import { Epoll } from "${srcDir}epoll.ts";
+      import { Epoll } from "${srcDir}epoll/epoll.ts";
       const epoll = new Epoll();
       await epoll.waitAsync(30);
       const resolvedAt = performance.now();
@@ -67,7 +67,7 @@ describeTransports("waitAsync and the process", (transport) => {
   test("a pending wait with a timeout keeps the process alive until it, and an aborted one does not", async () => {
     const script = `
       ${selectTransport}
-      import { Epoll } from "${srcDir}epoll.ts";
+      import { Epoll } from "${srcDir}epoll/epoll.ts";
       const epoll = new Epoll();
       const started = performance.now();
       epoll.waitAsync(250).then((events) => console.log("timed out", events.length, Math.round(performance.now() - started)));
@@ -87,8 +87,8 @@ describeTransports("waitAsync and the process", (transport) => {
   test("an idle process with a pending wait uses (almost) no CPU", async () => {
     const script = `
       ${selectTransport}
-      import { Epoll, EpollFlags } from "${srcDir}epoll.ts";
-      import { EventFd } from "${srcDir}eventfd.ts";
+      import { Epoll, EpollFlags } from "${srcDir}epoll/epoll.ts";
+      import { EventFd } from "${srcDir}sources/eventfd.ts";
       const efd = new EventFd(0, { nonblocking: true });
       const epoll = new Epoll();
       epoll.add(efd.fd, EpollFlags.IN);

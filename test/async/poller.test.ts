@@ -2,7 +2,7 @@
 // every backend present once the Poller has the method; skipped visibly until then.
 import { describe, expect, test } from "bun:test";
 import { Interest, Poller } from "../../src/poller/index.ts";
-import { platform } from "../../src/platform.ts";
+import { platform } from "../../src/core/platform.ts";
 import { Descriptors, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
 import { holdKqueueRuntime, libkqueuePath } from "../helpers/kqueue-env.ts";
 

@@ -1,7 +1,7 @@
 // Epoll.waitAsync: what resolves it (readiness made by another thread, by a timer, already there)
 // and what a timeout gives (an empty result, never early).
 import { expect, test } from "bun:test";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { describeTransports } from "../helpers/async-env.ts";
 import { Descriptors, readEventFd, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";

@@ -3,8 +3,8 @@
 // once, and the busy-poll mode behaves the same. On both transports: Bun's event loop and the readiness thread.
 import { describe, expect, test } from "bun:test";
 import { asyncHelperThreads, existingReadinessEngine } from "../../src/async/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { platform } from "../../src/core/platform.ts";
 import { describeTransports } from "../helpers/async-env.ts";
 import { Descriptors, readBytes, readEventFd, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";

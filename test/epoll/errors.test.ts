@@ -3,9 +3,9 @@ import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { errnoNumber } from "../../ffi/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { SystemError } from "../../src/errors.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { SystemError } from "../../src/core/errors.ts";
+import { platform } from "../../src/core/platform.ts";
 import { Descriptors } from "../helpers/descriptors.ts";
 import { expectEvents } from "../helpers/expect-events.ts";
 

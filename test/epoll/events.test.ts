@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { platform } from "../../src/core/platform.ts";
 import { Descriptors, writeBytes } from "../helpers/descriptors.ts";
 import { pollEvents } from "../helpers/expect-events.ts";
 

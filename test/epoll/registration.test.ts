@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { constant, optionalConstant } from "../../ffi/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { isCloseOnExec } from "../../src/fd.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { isCloseOnExec } from "../../src/core/fd.ts";
+import { platform } from "../../src/core/platform.ts";
 import { Descriptors, isOpen, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { expectEvents, expectNoEvents, pollEvents } from "../helpers/expect-events.ts";
 import { expectClosedErrors } from "../helpers/errors.ts";

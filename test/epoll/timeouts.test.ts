@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { constants } from "node:os";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { platform } from "../../src/core/platform.ts";
 import { Descriptors } from "../helpers/descriptors.ts";
 import { bunCommand, emulated } from "../helpers/env.ts";
 import { currentThread } from "../helpers/threads.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { platform } from "../../src/core/platform.ts";
 import { listOpenFds } from "../../src/testing/index.ts";
 import { Descriptors, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";

@@ -9,8 +9,8 @@
 import { afterAll, beforeAll, describe } from "bun:test";
 import { readdirSync } from "node:fs";
 import { LINGER_MS, asyncHelperThreads, setEventLoopWatching } from "../../src/async/index.ts";
-import type { Epoll } from "../../src/epoll.ts";
-import { platform } from "../../src/platform.ts";
+import type { Epoll } from "../../src/epoll/epoll.ts";
+import { platform } from "../../src/core/platform.ts";
 import { readEventFd, writeEventFd } from "./descriptors.ts";
 import { bunCommand, emulated } from "./env.ts";
 

@@ -7,8 +7,8 @@
  * @module
  */
 import { constant, errno, errnoNumber, fcntl, loadCore, loadEventfd, loadPipe2, loadSockets } from "../../ffi/index.ts";
-import { SystemError } from "../../src/errors.ts";
-import { closeDescriptor, duplicateDescriptor } from "../../src/fd.ts";
+import { SystemError } from "../../src/core/errors.ts";
+import { closeDescriptor, duplicateDescriptor } from "../../src/core/fd.ts";
 
 const EAGAIN = errnoNumber("EAGAIN");
 

@@ -3,7 +3,7 @@
  * @module
  */
 import { expect } from "bun:test";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 
 /** The error `fn` throws; fails the test when it returns. */
 export function thrownBy(fn: () => unknown): unknown {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Epoll } from "../../src/epoll.ts";
-import type { EpollEvent } from "../../src/epoll-events.ts";
+import type { Epoll } from "../../src/epoll/epoll.ts";
+import type { EpollEvent } from "../../src/epoll/epoll-events.ts";
 
 /** One event a test expects. */
 export interface ExpectedEvent<T> {

@@ -6,8 +6,8 @@
  * @module
  */
 import { afterAll, beforeAll } from "bun:test";
-import { Kqueue, type KqueueOptions } from "../../src/kqueue.ts";
-import { platform } from "../../src/platform.ts";
+import { Kqueue, type KqueueOptions } from "../../src/kqueue/kqueue.ts";
+import { platform } from "../../src/core/platform.ts";
 
 /** The libkqueue build named by `BUNIX_LIBKQUEUE`, if any. */
 export const libkqueuePath: string | undefined = process.env.BUNIX_LIBKQUEUE || undefined;

@@ -5,8 +5,8 @@
  */
 import { closeSync, writeSync } from "node:fs";
 import { constant, errno, loadSockets, optionalConstant } from "../../ffi/index.ts";
-import { SystemError } from "../../src/errors.ts";
-import { setCloseOnExec } from "../../src/fd.ts";
+import { SystemError } from "../../src/core/errors.ts";
+import { setCloseOnExec } from "../../src/core/fd.ts";
 
 /** A connected AF_UNIX stream socket pair, close-on-exec, closed by `using`. */
 export interface SocketPair extends Disposable {

@@ -6,7 +6,7 @@
  * @module
  */
 import { constants } from "node:os";
-import { EventFilter, EventFlags, Kqueue } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags, Kqueue } from "../../src/kqueue/kqueue.ts";
 
 const library = process.env.BUNIX_LIBKQUEUE;
 const signal = constants.signals.SIGUSR1;

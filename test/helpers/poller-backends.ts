@@ -9,7 +9,7 @@
  */
 import { describe } from "bun:test";
 import { Poller, type PollerOptions } from "../../src/poller/index.ts";
-import { platform } from "../../src/platform.ts";
+import { platform } from "../../src/core/platform.ts";
 import { holdKqueueRuntime, libkqueuePath } from "./kqueue-env.ts";
 
 /** One backend of the generic suite. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { loadCore } from "../../ffi/index.ts";
-import { LOW_WORD } from "../../src/u64.ts";
+import { LOW_WORD } from "../../src/core/u64.ts";
 
 declare const self: Worker;
 

@@ -4,8 +4,8 @@
  * @module
  */
 import { constant, errno, loadEventfd } from "../../ffi/index.ts";
-import { SystemError } from "../../src/errors.ts";
-import { FdResource } from "../../src/resource.ts";
+import { SystemError } from "../../src/core/errors.ts";
+import { FdResource } from "../../src/core/resource.ts";
 
 /** Opens a close-on-exec eventfd straight through FFI and returns its number. */
 export function rawEventFd(): number {

@@ -2,7 +2,7 @@
 // and IpcClient.pollAsync().
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import type { SystemError } from "../../src/errors.ts";
+import type { SystemError } from "../../src/core/errors.ts";
 import { EchoServer, IpcClient } from "../../src/ipc/index.ts";
 import { socketDir } from "../helpers/socket-paths.ts";
 import { DEADLINE_MS, expectSystemError, kinds } from "./helpers.ts";

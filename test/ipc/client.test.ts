@@ -1,7 +1,7 @@
 // IpcClient against servers in this thread: an EchoServer driven by step(), or a hand-made one
 // (a UnixListener and a FramedConnection) that sends exactly what a test needs.
 import { describe, expect, test } from "bun:test";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import { FramedConnection } from "../../src/framed/index.ts";
 import { EchoServer, IpcClient, type IpcEvent } from "../../src/ipc/index.ts";
 import { Interest, Poller } from "../../src/poller/index.ts";

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { FramedConnection } from "../../src/framed/index.ts";
 import { EchoServer } from "../../src/ipc/index.ts";
-import { setLogger } from "../../src/log.ts";
+import { setLogger } from "../../src/core/log.ts";
 import { UnixSocket } from "../../src/socket/index.ts";
 import { socketDir } from "../helpers/socket-paths.ts";
 import { bytesOf, expectSystemError, sameBytes, serveUntil, thrownBy } from "./helpers.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { readdirSync, readlinkSync } from "node:fs";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import type { EchoServer, IpcClient, IpcEvent } from "../../src/ipc/index.ts";
 import { UnixSocket } from "../../src/socket/index.ts";
 import { bunCommand, emulated } from "../helpers/env.ts";

@@ -2,7 +2,7 @@
 // a socket already in use or left stale, and logging.
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import { IpcClient } from "../../src/ipc/index.ts";
 import { bunCommand } from "../helpers/env.ts";
 import { socketDir } from "../helpers/socket-paths.ts";

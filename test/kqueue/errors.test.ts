@@ -1,7 +1,7 @@
 // Every change is its own kevent() call with EV_RECEIPT, so each reports its own error at the call
 // that made it, as a SystemError with syscall "kevent", and nothing is applied silently.
 import { describe, expect, test } from "bun:test";
-import { EventFilter, EventFlags, Note } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags, Note } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 import { socketPair } from "../helpers/kqueue-fds.ts";
 

@@ -1,10 +1,10 @@
 // KeventList over a hand-filled buffer: accessors, stale entries, the iterator and toArray. No
 // kqueue needed, so this runs on every platform.
 import { expect, test } from "bun:test";
-import { HandleMap } from "../../src/handle-map.ts";
-import { KeventBuffer } from "../../src/kevent-codec.ts";
-import { KeventList, setKeventListLength } from "../../src/kevent-list.ts";
-import { hostKqueueAbi } from "../../src/kqueue-constants.ts";
+import { HandleMap } from "../../src/core/handle-map.ts";
+import { KeventBuffer } from "../../src/kevent/codec.ts";
+import { KeventList, setKeventListLength } from "../../src/kqueue/kevent-list.ts";
+import { hostKqueueAbi } from "../../src/kevent/constants.ts";
 
 function listOf(entries: { ident: number; filter: number; data: number; slot: number; generation: number }[]) {
   const handles = new HandleMap<string>();

@@ -1,8 +1,8 @@
 // Construction, options, close, `using`, and use after close.
 import { describe, expect, test } from "bun:test";
-import { Kqueue, EventFilter, EventFlags } from "../../src/kqueue.ts";
-import { platform } from "../../src/platform.ts";
-import { isCloseOnExec } from "../../src/fd.ts";
+import { Kqueue, EventFilter, EventFlags } from "../../src/kqueue/kqueue.ts";
+import { platform } from "../../src/core/platform.ts";
+import { isCloseOnExec } from "../../src/core/fd.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 
 holdKqueueRuntime();

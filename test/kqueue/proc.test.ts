@@ -3,7 +3,7 @@
 // 6.4). So each child waits for a "go" line on its stdin; the test registers the pid, sends the
 // line and blocks in wait() with no await in between, and only then lets Bun reap the child.
 import { describe, expect, test } from "bun:test";
-import { EventFilter, EventFlags, Note } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags, Note } from "../../src/kqueue/kqueue.ts";
 import { bunCommand } from "../helpers/env.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 import { socketPair } from "../helpers/kqueue-fds.ts";

@@ -2,7 +2,7 @@
 // descriptor registration (udata, disable/enable, ADD|DISABLE, EOF).
 import { describe, expect, test } from "bun:test";
 import { constant, loadSockets } from "../../ffi/index.ts";
-import { EventFilter, EventFlags } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 import { socketPair } from "../helpers/kqueue-fds.ts";
 

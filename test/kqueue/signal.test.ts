@@ -4,7 +4,7 @@
 // the case runs in a child started as `env --block-signal=SIGUSR1 bun <script>`. Linux only: that
 // is a GNU coreutils option, and there the kqueue is libkqueue.
 import { describe, expect, test } from "bun:test";
-import { EventFilter } from "../../src/kqueue.ts";
+import { EventFilter } from "../../src/kqueue/kqueue.ts";
 import { bunCommand } from "../helpers/env.ts";
 import { libkqueuePath } from "../helpers/kqueue-env.ts";
 

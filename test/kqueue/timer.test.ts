@@ -1,6 +1,6 @@
 // registerTimer: one-shot and periodic timers, any duration in ms kept to the microsecond.
 import { describe, expect, test } from "bun:test";
-import { EventFilter, EventFlags } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 
 holdKqueueRuntime();

@@ -1,7 +1,7 @@
 // udata lifetime: tokens in the kernel, values in the handle map; stale tokens resolve to
 // undefined and never to another registration's data; one-shot udata is delivered, then released.
 import { describe, expect, test } from "bun:test";
-import { EventFilter, EventFlags, type Kqueue } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags, type Kqueue } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 
 holdKqueueRuntime();

@@ -1,6 +1,6 @@
 // EVFILT_USER and trigger().
 import { describe, expect, test } from "bun:test";
-import { EventFilter, EventFlags, Note } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags, Note } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 
 holdKqueueRuntime();

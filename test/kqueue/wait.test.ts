@@ -1,6 +1,6 @@
 // wait(timeoutMs): setTimeout-style timeouts (API.md section 1) and the reusable result.
 import { describe, expect, test } from "bun:test";
-import { EventFilter, EventFlags } from "../../src/kqueue.ts";
+import { EventFilter, EventFlags } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
 
 holdKqueueRuntime();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { SystemError, platform, setLogger } from "../../src/index.ts";
-import { isCloseOnExec } from "../../src/fd.ts";
-import { MsgQueue } from "../../src/mqueue.ts";
+import { isCloseOnExec } from "../../src/core/fd.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
 import { queueName, text, thrown, unlinkQueuesAfterEach } from "./helpers.ts";
 
 const supported = platform.supports.mqueue;

@@ -3,7 +3,7 @@
  * @module
  */
 import { afterEach } from "bun:test";
-import { MsgQueue } from "../../src/mqueue.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
 
 let counter = 0;
 const made = new Set<string>();

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { optionalConstant } from "../../ffi/index.ts";
 import { SystemError, platform } from "../../src/index.ts";
-import { MsgQueue } from "../../src/mqueue.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
 import { bunCommand, emulated } from "../helpers/env.ts";
 import { queueName, thrown, unlinkQueuesAfterEach } from "./helpers.ts";
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { constant, errno, errnoName, loadMqueueFd } from "../../ffi/index.ts";
 import { platform } from "../../src/index.ts";
-import { MsgQueue } from "../../src/mqueue.ts";
-import { nameLimit } from "../../src/mqueue-name.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
+import { nameLimit } from "../../src/mqueue/name.ts";
 import { queueName, thrown, unlinkQueuesAfterEach } from "./helpers.ts";
 
 describe.skipIf(!platform.supports.mqueue)("MsgQueue names", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { platform } from "../../src/index.ts";
-import { MsgQueue } from "../../src/mqueue.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
 import { queueName, text, thrown, unlinkQueuesAfterEach } from "./helpers.ts";
 
 describe.skipIf(!platform.supports.mqueue)("MsgQueue nonblocking", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { platform } from "../../src/index.ts";
-import { MsgQueue } from "../../src/mqueue.ts";
+import { MsgQueue } from "../../src/mqueue/msg-queue.ts";
 import { queueName, unlinkQueuesAfterEach } from "./helpers.ts";
 
 describe.skipIf(!platform.supports.mqueue || !platform.supports.epoll)("MsgQueue.fd with epoll", () => {

@@ -1,9 +1,9 @@
 // Poller lifetime: fd, closed, close() (idempotent, with everything registered), using, the
 // safety net for an unclosed Poller, close-on-exec, and the constructor's choice of backend.
 import { afterEach, describe, expect, test } from "bun:test";
-import { SystemError } from "../../src/errors.ts";
-import { setLogger } from "../../src/log.ts";
-import { platform } from "../../src/platform.ts";
+import { SystemError } from "../../src/core/errors.ts";
+import { setLogger } from "../../src/core/log.ts";
+import { platform } from "../../src/core/platform.ts";
 import { Interest, Poller, Waker, type WakerTransfer } from "../../src/poller/index.ts";
 import { countOpenFds, isCloseOnExec } from "../../src/testing/index.ts";
 import { Descriptors, isOpen } from "../helpers/descriptors.ts";

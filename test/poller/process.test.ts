@@ -1,7 +1,7 @@
 // addProcess: the exit of a spawned child, once; Bun reaping the child first (fine on pidfd and
 // native kqueue, a documented loss on libkqueue); ESRCH, EEXIST, ENOENT; release of the watch.
 import { expect, test } from "bun:test";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import { countOpenFds } from "../../src/testing/index.ts";
 import { gatedChild } from "../helpers/poller-child.ts";
 import { describeEachBackend, openPoller } from "../helpers/poller-backends.ts";

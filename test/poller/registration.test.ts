@@ -1,7 +1,7 @@
 // add / modify / delete, their errors, and the bookkeeping that makes them identical on every
 // backend (the Poller's own fd map), run once per backend.
 import { describe, expect, test } from "bun:test";
-import { SystemError } from "../../src/errors.ts";
+import { SystemError } from "../../src/core/errors.ts";
 import { Interest } from "../../src/poller/index.ts";
 import { Descriptors, writeEventFd } from "../helpers/descriptors.ts";
 import { availableBackends, describeEachBackend, openPoller } from "../helpers/poller-backends.ts";

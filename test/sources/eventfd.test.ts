@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { EventFd } from "../../src/eventfd.ts";
-import { isCloseOnExec, isNonblocking } from "../../src/fd.ts";
+import { EventFd } from "../../src/sources/eventfd.ts";
+import { isCloseOnExec, isNonblocking } from "../../src/core/fd.ts";
 import { platform } from "../../src/index.ts";
 import { expectClosedErrors } from "../helpers/errors.ts";
 

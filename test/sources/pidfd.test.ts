@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { constants as osConstants } from "node:os";
 import { errno, errnoName } from "../../ffi/index.ts";
-import { Epoll, EpollFlags } from "../../src/epoll.ts";
-import { closeDescriptor, isCloseOnExec, isNonblocking } from "../../src/fd.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
+import { closeDescriptor, isCloseOnExec, isNonblocking } from "../../src/core/fd.ts";
 import { SystemError, platform } from "../../src/index.ts";
-import { PidFd, pidfdCalls } from "../../src/pidfd.ts";
+import { PidFd, pidfdCalls } from "../../src/sources/pidfd.ts";
 import { spawnBun, spawnSleeper, stopChild } from "../helpers/sources-child.ts";
 
 const supported = platform.supports.pidfd;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { isCloseOnExec, isNonblocking } from "../../src/fd.ts";
+import { isCloseOnExec, isNonblocking } from "../../src/core/fd.ts";
 import { platform } from "../../src/index.ts";
-import { TimerFd } from "../../src/timerfd.ts";
+import { TimerFd } from "../../src/sources/timerfd.ts";
 import { emulated } from "../helpers/env.ts";
 import { expectClosedErrors } from "../helpers/errors.ts";
 

@@ -6,7 +6,7 @@ import { bunCommand } from "../helpers/env.ts";
 
 const guardModule = resolve(import.meta.dir, "../../src/testing/index.ts");
 const helperModule = resolve(import.meta.dir, "../helpers/test-resource.ts");
-const fdModule = resolve(import.meta.dir, "../../src/fd.ts");
+const fdModule = resolve(import.meta.dir, "../../src/core/fd.ts");
 
 /** Runs `bun test` on one generated test file in a scratch folder and returns its exit code and output. */
 async function runSuite(source: string): Promise<{ exitCode: number; output: string }> {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { closeDescriptor } from "../../src/fd.ts";
+import { closeDescriptor } from "../../src/core/fd.ts";
 import { countOpenFds, isCloseOnExec, listOpenFds, newDescriptors } from "../../src/testing/index.ts";
 import { rawEventFd } from "../helpers/test-resource.ts";
 

@@ -1,0 +1,412 @@
+/**
+ * The main thread's side of the shared readiness thread: one lazily started Worker per JS thread
+ * (each Worker that uses `waitAsync` has its own) that blocks in `epoll_wait`/`kevent` on an outer
+ * instance holding every instance with a pending async wait, and reports which are ready.
+ *
+ * ```
+ *  this thread                                   readiness thread (readiness-worker.ts)
+ *  ─────────────────────────────────────         ──────────────────────────────────────────
+ *  watch.arm(): outer ADD/MOD fd, ONESHOT        n = epoll_wait(outer, …, -1)        blocks
+ *  pump: await Atomics.waitAsync(ring.HEAD) ◄──  ids → ring; Atomics.notify(HEAD)
+ *  drain ring → watch.report() → waiter polls
+ *  the instance with wait(0), resolves or arms
+ *  idle for LINGER_MS: wake, then STATE=STOP ──► leaves its wait, closes outer fds, ends
+ * ```
+ *
+ * Keeping the process alive: a pending `Atomics.waitAsync` does not (BUN-FFI.md A3.9), so the
+ * Worker is `ref()`ed while any wait is pending and `unref()`ed otherwise; a process with nothing
+ * pending exits normally, its readiness thread with it. An idle thread lingers for
+ * {@link LINGER_MS} (so loops of waits do not restart it), then stops and closes its descriptors.
+ * On the main thread the linger timer is unref'd (process exit ends the thread anyway); inside a
+ * Worker it is ref'd, so that the Worker stays until its helper has closed its descriptors: a
+ * helper left blocked when its parent Worker ends would keep them open for the life of the
+ * process.
+ *
+ * Where it serves: the native kqueue's waits (macOS, FreeBSD), and an `Epoll`'s when Bun's event
+ * loop cannot take the instance (event-loop-source.ts, the default there). It needs nothing of
+ * Bun but Workers and `Atomics.waitAsync`, and a thread that blocks in the kernel costs nothing
+ * while idle (BUN-FFI.md B3, design (a)); it takes two thread wake-ups where the event loop takes
+ * one.
+ *
+ * @internal
+ * @module
+ */
+import { errnoName } from "../../../ffi/index.ts";
+import { SystemError } from "../../core/errors.ts";
+import { HandleMap } from "../../core/handle-map.ts";
+import { log } from "../../core/log.ts";
+import { platform } from "../../core/platform.ts";
+import { openEpollOuter } from "./outer-epoll.ts";
+import { openKqueueOuter } from "./outer-kqueue.ts";
+import type { OuterControl } from "./outer.ts";
+import {
+  ERROR,
+  HEAD,
+  OWNER,
+  OWNER_CLOSED,
+  OWNER_MAIN,
+  RING_ENTRIES,
+  STATE,
+  STATE_STOP,
+  STATE_STOPPED,
+  TAIL,
+  createRing,
+  entryIndex,
+  queued,
+} from "./ready-ring.ts";
+import type { ReadinessStart } from "./worker.ts";
+import type { ReadinessSource } from "../source.ts";
+import { helperScriptUrl } from "../worker-url.ts";
+
+/** How long an idle readiness thread waits for the next `waitAsync` before it stops, in ms. */
+export const LINGER_MS = 100;
+
+/** One readiness thread and its outer instance, from start to exit. */
+class Run {
+  readonly ring = createRing();
+  /** The watches registered in this run's outer instance, by the id the kernel reports. */
+  readonly watches = new HandleMap<WeakRef<Watch>>();
+  readonly worker: Worker;
+  /** Settles when the Worker has ended (its 'close' event). */
+  readonly exited: Promise<void>;
+  /** Entries taken from the ring so far (a wrapping counter, like the ring's HEAD). */
+  tail = 0;
+  /** Set once this run may no longer be changed: asked to stop, or found dead. */
+  stopping = false;
+  /** The Worker ended or failed outside the protocol (its script did not load, say). */
+  dead = false;
+  /** Why the run failed, when it did. */
+  failure: unknown;
+
+  constructor(readonly outer: OuterControl) {
+    this.worker = new Worker(helperScriptUrl("readiness-worker"));
+    this.exited = new Promise((resolve) => {
+      this.worker.addEventListener("close", () => {
+        this.#died();
+        resolve();
+      });
+    });
+    this.worker.addEventListener("error", (event) => {
+      this.failure ??= event.error ?? new Error(event.message);
+      this.#died();
+    });
+    this.worker.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
+      if (event.data?.error !== undefined) this.failure ??= new Error(`bunix readiness thread failed: ${event.data.error}`);
+    });
+  }
+
+  /** The Worker is gone: wake the pump, which may be waiting for a report that never comes. */
+  #died(): void {
+    this.dead = true;
+    Atomics.notify(this.ring, HEAD);
+  }
+}
+
+/**
+ * One instance's registration with the readiness thread: the {@link ReadinessSource} of an `Epoll`
+ * (or native `Kqueue`) waiter. Registered lazily in the current run's outer instance, re-armed
+ * after each report, and left armed when a wait settles (a later report is ignored), so a loop of
+ * waits costs one `EPOLL_CTL_MOD` per wait at most.
+ */
+export class Watch implements ReadinessSource {
+  readonly #engine: ReadinessEngine;
+  readonly #fd: number;
+  readonly #onReady: () => void;
+  readonly #onError: (error: unknown) => void;
+  // The run's table holds the watch weakly: an instance dropped unclosed can still be collected
+  // (its finalizer closes the descriptor, which leaves the outer instance by itself).
+  readonly #self = new WeakRef<Watch>(this);
+  #run: Run | undefined;
+  #slot = 0;
+  #generation = 0;
+  #armed = false;
+
+  /** @internal Made by {@link ReadinessEngine.watch}. */
+  constructor(engine: ReadinessEngine, fd: number, onReady: () => void, onError: (error: unknown) => void) {
+    this.#engine = engine;
+    this.#fd = fd;
+    this.#onReady = onReady;
+    this.#onError = onError;
+  }
+
+  /** Registers (or re-arms) this instance one-shot in the live run's outer instance, and counts it as waiting. */
+  arm(): void {
+    const engine = this.#engine;
+    const run = engine.acquire(this);
+    try {
+      if (this.#run !== run) {
+        this.#leave();
+        const watches = run.watches;
+        const slot = watches.insert(this.#self, this.#fd);
+        const generation = watches.generation(slot);
+        try {
+          run.outer.add(this.#fd, slot, generation);
+        } catch (error) {
+          watches.remove(slot);
+          throw error;
+        }
+        this.#run = run;
+        this.#slot = slot;
+        this.#generation = generation;
+      } else if (!this.#armed) {
+        run.outer.rearm(this.#fd, this.#slot, this.#generation);
+      }
+      this.#armed = true;
+    } catch (error) {
+      engine.release(this);
+      throw error;
+    }
+  }
+
+  /** No longer waiting; the kernel registration stays armed (a later report is ignored). */
+  disarm(): void {
+    this.#engine.release(this);
+  }
+
+  /** Leaves the outer instance (EPOLL_CTL_DEL / EV_DELETE) before the instance's descriptor closes. */
+  dispose(): void {
+    this.#engine.release(this);
+    this.#leave();
+  }
+
+  /** Whether this watch is registered in `run`. @internal */
+  belongsTo(run: Run): boolean {
+    return this.#run === run;
+  }
+
+  /** The readiness thread reported this watch's instance. @internal */
+  report(run: Run): void {
+    if (run !== this.#run) return;
+    // One-shot: the registration is disarmed in the kernel until the next arm().
+    this.#armed = false;
+    if (this.#engine.isInterested(this)) this.#onReady();
+  }
+
+  /** The run died with waits pending. @internal */
+  fail(error: unknown): void {
+    this.#run = undefined;
+    this.#armed = false;
+    this.#onError(error);
+  }
+
+  /** Leaves the run it is registered in (the kernel side only if that run is still live). */
+  #leave(): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    if (!run.stopping) run.outer.remove(this.#fd);
+    run.watches.remove(this.#slot);
+    this.#run = undefined;
+    this.#armed = false;
+  }
+}
+
+/**
+ * The readiness thread of one outer kind on this JS thread: starts it on the first armed watch,
+ * refs it while watches wait, stops it after {@link LINGER_MS} idle.
+ */
+export class ReadinessEngine {
+  readonly #openOuter: () => OuterControl;
+  #run: Run | undefined;
+  /** Watches with a pending wait, held strongly so a waiting instance is never collected. */
+  readonly #interested = new Set<Watch>();
+  /** Every run whose Worker has not ended yet. */
+  readonly #runs = new Set<Run>();
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  /** When the last wait ended (`performance.now()`), while none is pending. */
+  #idleSince = 0;
+  #reports = 0;
+
+  /** @param openOuter - opens the outer instance of a new run. */
+  constructor(openOuter: () => OuterControl) {
+    this.#openOuter = openOuter;
+  }
+
+  /** A source for the instance with descriptor `fd`, for its async waiter. */
+  watch(fd: number, onReady: () => void, onError: (error: unknown) => void): Watch {
+    return new Watch(this, fd, onReady, onError);
+  }
+
+  /** Whether a readiness thread is running (or starting) for new waits. */
+  get running(): boolean {
+    return this.#run !== undefined;
+  }
+
+  /** How many readiness threads exist, stopping ones included. */
+  get threads(): number {
+    return this.#runs.size;
+  }
+
+  /** How many watches wait. */
+  get waiting(): number {
+    return this.#interested.size;
+  }
+
+  /** How many readiness reports this engine has taken from its threads, for tests. */
+  get reports(): number {
+    return this.#reports;
+  }
+
+  /**
+   * Stops the readiness thread now, failing pending waits with ECANCELED, and resolves once every
+   * readiness thread of this engine has closed its descriptors and ended. For tests and for code
+   * that must leave no thread behind (a Worker about to end).
+   */
+  async shutdown(): Promise<void> {
+    const run = this.#run;
+    if (run !== undefined) {
+      const cancelled = new SystemError("ECANCELED", "waitAsync", "the readiness thread was shut down");
+      for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(cancelled);
+      this.#stop(run);
+    }
+    await Promise.all([...this.#runs].map((r) => r.exited));
+  }
+
+  /** Marks `watch` as waiting and returns the live run, starting one if needed. @internal */
+  acquire(watch: Watch): Run {
+    const run = this.#run ?? this.#start();
+    const interested = this.#interested;
+    if (!interested.has(watch)) {
+      interested.add(watch);
+      if (interested.size === 1) run.worker.ref();
+    }
+    return run;
+  }
+
+  /** `watch` no longer waits. @internal */
+  release(watch: Watch): void {
+    if (!this.#interested.delete(watch) || this.#interested.size > 0) return;
+    const run = this.#run;
+    if (run === undefined) return;
+    run.worker.unref();
+    // The linger timer is not reset per wait (a loop of waits would make and clear one per
+    // wait): it checks, when it fires, how long the engine has really been idle.
+    this.#idleSince = performance.now();
+    this.#scheduleLinger(LINGER_MS);
+  }
+  /** Whether `watch` waits. @internal */
+  isInterested(watch: Watch): boolean {
+    return this.#interested.has(watch);
+  }
+
+  #scheduleLinger(ms: number): void {
+    if (this.#linger !== undefined) return;
+    const linger = setTimeout(() => {
+      this.#linger = undefined;
+      const run = this.#run;
+      if (run === undefined || this.#interested.size > 0) return;
+      const left = LINGER_MS - (performance.now() - this.#idleSince);
+      if (left >= 1) this.#scheduleLinger(left);
+      else this.#stop(run);
+    }, ms);
+    if (Bun.isMainThread) linger.unref();
+    this.#linger = linger;
+  }
+
+  #start(): Run {
+    const outer = this.#openOuter();
+    let run: Run;
+    try {
+      run = new Run(outer);
+    } catch (error) {
+      outer.close();
+      throw error;
+    }
+    this.#run = run;
+    this.#runs.add(run);
+    void run.exited.then(() => this.#runs.delete(run));
+    run.worker.unref();
+    const start: ReadinessStart = { ring: run.ring, outer: outer.init };
+    run.worker.postMessage(start);
+    void this.#pump(run);
+    return run;
+  }
+
+  /**
+   * Asks `run`'s thread to stop. The wake-up is written *before* STOP is published: the thread
+   * closes the control descriptor as soon as it sees STOP, and a later write could land on a
+   * descriptor number reused by someone else. Until it sees STOP it returns from each wait at once
+   * (the control registration stays ready), so the window is the few microseconds until the store.
+   */
+  #stop(run: Run): void {
+    if (run.stopping) return;
+    run.stopping = true;
+    if (this.#run === run) this.#run = undefined;
+    if (this.#linger !== undefined) clearTimeout(this.#linger);
+    this.#linger = undefined;
+    // Keep this thread (a Worker, say) alive until the helper has closed its descriptors.
+    run.worker.ref();
+    if (Atomics.load(run.ring, OWNER) !== OWNER_CLOSED) run.outer.wake();
+    Atomics.store(run.ring, STATE, STATE_STOP);
+    Atomics.notify(run.ring, TAIL);
+  }
+
+  /** Takes reports from `run`'s ring until its thread has stopped. */
+  async #pump(run: Run): Promise<void> {
+    const ring = run.ring;
+    for (;;) {
+      const head = Atomics.load(ring, HEAD);
+      if (head !== run.tail) {
+        this.#drain(run, head);
+        // Let the waits just resolved run their continuations before this loop registers its
+        // next Atomics.waitAsync (a couple of microseconds): the wake-up latency is theirs.
+        await undefined;
+        continue;
+      }
+      if (Atomics.load(ring, STATE) === STATE_STOPPED || run.dead) break;
+      const waiting = Atomics.waitAsync(ring, HEAD, head);
+      if (waiting.async) await waiting.value;
+    }
+    this.#ended(run);
+  }
+
+  /** Hands every published report to its watch, then frees their room in the ring. */
+  #drain(run: Run, head: number): void {
+    const ring = run.ring;
+    let tail = run.tail;
+    const wasFull = queued(head, tail) === RING_ENTRIES;
+    const watches = run.watches;
+    const live = !run.stopping;
+    this.#reports += queued(head, tail);
+    while (tail !== head) {
+      const at = entryIndex(tail);
+      const watch = live ? watches.get(ring[at]! >>> 0, ring[at + 1]! >>> 0)?.deref() : undefined;
+      tail = (tail + 1) | 0;
+      watch?.report(run);
+    }
+    run.tail = tail;
+    Atomics.store(ring, TAIL, tail);
+    if (wasFull) Atomics.notify(ring, TAIL);
+  }
+
+  /** `run`'s thread has stopped or died: close what it left and fail waits it still served. */
+  #ended(run: Run): void {
+    const unexpected = !run.stopping;
+    run.stopping = true;
+    if (this.#run === run) this.#run = undefined;
+    // The thread never took the descriptors over, or gave them back when its wait failed.
+    if (Atomics.compareExchange(run.ring, OWNER, OWNER_MAIN, OWNER_CLOSED) === OWNER_MAIN) run.outer.close();
+    if (!unexpected) return;
+    const code = Atomics.load(run.ring, ERROR);
+    const error =
+      run.failure ??
+      (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : new Error("bunix: the readiness thread ended unexpectedly"));
+    log("error", `the readiness thread failed: ${code > 0 ? errnoName(code) : String(error)}`, { error });
+    for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(error);
+  }
+}
+
+let defaultEngine: ReadinessEngine | undefined;
+
+/**
+ * This thread's readiness engine for the platform's own kernel objects: an outer epoll on Linux
+ * (for `Epoll`), an outer kqueue on macOS and FreeBSD (for the native `Kqueue`).
+ */
+export function readinessEngine(): ReadinessEngine {
+  defaultEngine ??= new ReadinessEngine(platform.supports.epoll ? openEpollOuter : () => openKqueueOuter(undefined));
+  return defaultEngine;
+}
+
+/** This thread's readiness engine if one was made, without making it. */
+export function existingReadinessEngine(): ReadinessEngine | undefined {
+  return defaultEngine;
+}
