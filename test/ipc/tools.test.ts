@@ -133,7 +133,7 @@ describe("bunix-echo serving bunix-ping", () => {
       const second = await runTool("echo", ["--socket", path("busy.sock")]);
       expect(second.status).toBe(3);
       expect(second.err).toContain("EADDRINUSE");
-      expect(second.err).toContain("another server is listening there");
+      expect(second.err).toContain("another bunix-echo is starting or running");
       using client = IpcClient.connect(path("busy.sock"), { pingIntervalMs: 0 });
       client.ping();
       expect(clientMessages(null, client, 1)).toHaveLength(1);
