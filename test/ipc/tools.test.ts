@@ -68,7 +68,7 @@ describe("bunix-echo serving bunix-ping", () => {
     }
   }, PROCESS_TEST_MS);
 
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     test(`${signal} stops the server: exit status 0, socket file removed, clients see the end`, async () => {
       const server = await startEcho(path(`${signal}.sock`));
       using client = IpcClient.connect(path(`${signal}.sock`), { pingIntervalMs: 0 });
