@@ -3,7 +3,7 @@
  *
  *   bun run bench/run.ts [wait-hot|wait-scaling|ctl-churn|pingpong|memory|syscall|mq-roundtrip|
  *     pingpong-seqpacket|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
- *     wake-latency-async|ipc-roundtrip …]
+ *     wake-latency-async|ipc-roundtrip|echo-load …]
  *     [--runs N] [--min-ms N] [--clock cpu|wall] [--no-pin]
  *
  * The runner first re-executes itself under `taskset -c 1`, so Bun and the C programs it spawns
@@ -37,6 +37,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "wake-latency": async () => (await import("./poller/wake-latency.ts")).wakeLatency,
   "timer-jitter": async () => (await import("./poller/timer-jitter.ts")).timerJitter,
   "ipc-roundtrip": async () => (await import("./ipc/ipc-roundtrip.ts")).ipcRoundtrip,
+  "echo-load": async () => (await import("./ipc/echo-load.ts")).echoLoad,
   "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
 };
