@@ -107,10 +107,9 @@ export const bsdConstants = {
 
 /**
  * Kqueue constants the macOS and FreeBSD kernels share beyond `kqueueConstants`. libkqueue's
- * header hides EVFILT_AIO and EVFILT_FS (they fail with ENOSYS) and #undefs NOTE_REVOKE on Linux.
+ * header hides EVFILT_FS (it fails with ENOSYS) and #undefs NOTE_REVOKE on Linux.
  */
 export const bsdKqueueConstants = {
-  EVFILT_AIO: -3,
   EVFILT_FS: -9,
   // EVFILT_VNODE fflag
   NOTE_REVOKE: 0x40,

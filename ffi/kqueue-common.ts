@@ -27,10 +27,11 @@ export const keventFields = {
 
 /** Kqueue constants with the same value on macOS, FreeBSD and libkqueue. */
 export const kqueueConstants = {
-  // Filters -1 to -7, except EVFILT_AIO (-3, in bsd-common: libkqueue lacks it). From -8 on they
-  // diverge: EVFILT_USER is -10 on macOS, -11 on FreeBSD and libkqueue.
+  // Filters -1 to -7. From -8 on they diverge: EVFILT_USER is -10 on macOS, -11 on FreeBSD and
+  // libkqueue. libkqueue numbers EVFILT_AIO as the BSDs do but fails it with ENOSYS.
   EVFILT_READ: -1,
   EVFILT_WRITE: -2,
+  EVFILT_AIO: -3,
   EVFILT_VNODE: -4,
   EVFILT_PROC: -5,
   EVFILT_SIGNAL: -6,
