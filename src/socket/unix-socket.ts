@@ -5,7 +5,7 @@
  * @module
  */
 import { errno as readErrnoNow, struct } from "../../ffi/index.ts";
-import { SystemError, invalidType } from "../core/errors.ts";
+import { SystemError, invalidType, outOfRange } from "../core/errors.ts";
 import { closeDescriptor, duplicateDescriptor, isNonblocking, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
@@ -231,10 +231,13 @@ export class UnixSocket extends FdResource {
    * by a signal; a nonblocking one sends what fits. Descriptors travel with the first byte.
    * Datagram and seqpacket messages are sent whole or not at all (EMSGSIZE when too large).
    * Sends carry MSG_NOSIGNAL (SO_NOSIGPIPE on macOS), so a peer that has gone is EPIPE.
+   * On a stream socket, descriptors need at least one byte of data: the kernel sends nothing for
+   * zero bytes, so they would never arrive (RangeError).
    *
    * @throws SystemError EPIPE (the peer closed or shut down reading), ECONNRESET, ENOTCONN,
    *   EMSGSIZE, EBADF (a closed descriptor in `fds`), EINVAL (too many `fds`), ETOOMANYREFS,
-   *   EBADF when this socket is closed. TypeError / RangeError for bad arguments.
+   *   EBADF when this socket is closed. TypeError / RangeError for bad arguments, and
+   *   RangeError for `fds` with empty `data` on a stream socket.
    * @example
    * ```ts
    * import { openSync } from "node:fs";
@@ -244,6 +247,9 @@ export class UnixSocket extends FdResource {
    */
   send(data: SendData, options?: UnixSendOptions): number | null {
     const fds = options === undefined ? noFds : validateFdList(validateOptions(options).fds, "options.fds");
+    if (fds.length > 0 && this.#type === "stream" && carriesNoBytes(data)) {
+      throw outOfRange("data", "at least one byte long when options.fds is given on a stream socket", data);
+    }
     return sendMessage(this.openFd("send"), data, fds, null);
   }
 
@@ -396,6 +402,14 @@ export class UnixSocket extends FdResource {
 }
 
 const noFds: readonly number[] = Object.freeze([]);
+
+/** Whether `data` is valid and empty: `""`, an empty buffer, or a list of those. Bad types are left to `sendMessage`. */
+function carriesNoBytes(data: unknown): boolean {
+  if (typeof data === "string") return data.length === 0;
+  if (data instanceof Uint8Array) return data.byteLength === 0;
+  if (Array.isArray(data)) return data.every(carriesNoBytes);
+  return false;
+}
 
 /**
  * Wraps an open descriptor after checking that it is a Unix-domain socket; takes ownership and
