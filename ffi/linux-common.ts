@@ -86,6 +86,11 @@ export const linuxConstants = {
   TFD_TIMER_ABSTIME: 1,
   TFD_TIMER_CANCEL_ON_SET: 2,
   PIDFD_NONBLOCK: 0x800,
+  // waitid(2): P_PID is an idtype_t enumerator, the others are macros.
+  P_PID: 1,
+  WNOHANG: 1,
+  WEXITED: 4,
+  WNOWAIT: 0x1000000,
   // clock_gettime(2)
   CLOCK_REALTIME: 0,
   CLOCK_MONOTONIC: 1,

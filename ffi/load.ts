@@ -25,6 +25,7 @@ import {
   syscall2Symbols,
   syscall4Symbols,
   timerfdSymbols,
+  waitidSymbols,
 } from "./symbols.ts";
 
 /** The callable functions of a loaded symbol table. */
@@ -100,6 +101,8 @@ export const loadMqueuePointer = lazyGroup(
   () => abi?.librt ?? [],
   mqueuePointerSymbols,
 );
+/** waitid (Linux). */
+export const loadWaitid = lazyGroup(isLinux, libcNames, waitidSymbols);
 /** clock_gettime. */
 export const loadClock = lazyGroup(abi !== undefined, libcNames, clockSymbols);
 /** The native kqueue and kevent (macOS, FreeBSD). */

@@ -154,6 +154,14 @@ export const mqueuePointerSymbols = {
   mq_getfd_np: { args: ["ptr"], returns: "i32" },
 } as const;
 
+/**
+ * waitid(2), to ask whether a process is a child of this one without reaping it (Linux). `id_t`
+ * is 32 bits; `infop` may be NULL on Linux when only the result matters.
+ */
+export const waitidSymbols = {
+  waitid: { args: ["i32", "u32", "ptr", "i32"], returns: "i32" },
+} as const;
+
 /** clock_gettime(2), for absolute deadlines on a given clock. */
 export const clockSymbols = {
   clock_gettime: { args: ["i32", "ptr"], returns: "i32" },

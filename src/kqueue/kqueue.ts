@@ -29,6 +29,7 @@ import { submitWithReceipt } from "../kevent/receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
 import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
 import { KqueueRegistrations } from "./registrations.ts";
+import { LOST_EXIT_ERRNO, isChildOfThisProcess, pauseAfterEmptyReturns } from "./lost-exits.ts";
 import { FdResource } from "../core/resource.ts";
 import { continueTimedWait, validateTimeout } from "../core/timeout.ts";
 import { validateInteger, validateOptions } from "../core/validate.ts";
@@ -74,6 +75,8 @@ const EV_ENABLE = kqueueConstant("EV_ENABLE");
 const EV_DISABLE = kqueueConstant("EV_DISABLE");
 const EV_ONESHOT = kqueueConstant("EV_ONESHOT");
 const EV_RECEIPT = kqueueConstant("EV_RECEIPT");
+const EV_EOF = kqueueConstant("EV_EOF");
+const EV_ERROR = kqueueConstant("EV_ERROR");
 const EVFILT_READ = kqueueConstant("EVFILT_READ");
 const EVFILT_WRITE = kqueueConstant("EVFILT_WRITE");
 const EVFILT_PROC = kqueueConstant("EVFILT_PROC");
@@ -149,6 +152,13 @@ export class Kqueue<T = unknown> extends FdResource {
   #helper: KeventHelper | undefined;
   /** Readiness sources made for async waiters (this instance's own, a Poller's): released at close. */
   readonly #sources: ReadinessSource[] = [];
+  /**
+   * `library` kqueue: process watches whose exit was lost (lost-exits.ts), removed from the
+   * library and not yet reported: [pid, slot, generation, …].
+   */
+  readonly #lostExits: number[] = [];
+  /** `library` kqueue: early empty returns in a row that no lost exit explained, in this wait. */
+  #emptyStreak = 0;
 
   /**
    * kqueue(2): creates a kqueue, close-on-exec.
@@ -219,11 +229,13 @@ export class Kqueue<T = unknown> extends FdResource {
    *
    * `Proc` with `Note.EXIT`: the event's `data` is the wait status of the process (`data >> 8` is
    * its exit code). On macOS that takes `NOTE_EXITSTATUS`, which is added for you. The process
-   * must be a child of this one on macOS and libkqueue, and nobody may reap it before the event
-   * is collected. Bun reaps the children it spawned (`Bun.spawn`, `child_process`) in its event
-   * loop, so register the pid and block in `wait` *before any `await`* (or keep the child from
-   * exiting until you have registered); on libkqueue an exit reaped first is never reported, and
-   * every later `wait` on that kqueue returns at once until the registration is removed.
+   * must be a child of this one on macOS and libkqueue (there another pid is refused: `ECHILD`,
+   * syscall `"Kqueue.register"`), and nobody may reap it before the event is collected. Bun reaps
+   * the children it spawned (`Bun.spawn`, `child_process`) in its event loop, so register the pid
+   * and block in `wait` *before any `await`* (or keep the child from exiting until you have
+   * registered) to get the status. On libkqueue an exit reaped first cannot be read: the next
+   * `wait` (or `waitAsync`) reports it anyway, as `Note.EXIT` with `EventFlags.EOF | ERROR` and
+   * `data` ECHILD (10 on Linux) instead of a status, and the registration is gone.
    *
    * Platform notes:
    * - libkqueue: re-adding an existing `Read`/`Write` registration fails there with a stale
@@ -291,6 +303,18 @@ export class Kqueue<T = unknown> extends FdResource {
       if (error !== 0) {
         registrations.release(created);
         throwIfFailed(Math.abs(error));
+      }
+      // libkqueue accepts any live pid but can report the exit of an unreaped child only; any
+      // other would be lost and make every later wait return at once (lost-exits.ts). Checked
+      // after the add, so that a pid that does not exist stays ESRCH.
+      if (filter === EVFILT_PROC && this.#library !== undefined && !isChildOfThisProcess(ident)) {
+        this.#submit(fd, ident, filter, EV_DELETE, newFflags, newData, created, registrations.generation(created));
+        registrations.release(created);
+        throw new SystemError(
+          "ECHILD",
+          "Kqueue.register",
+          `process ${ident} is not a child of this one: the kqueue library cannot report its exit`,
+        );
       }
       return;
     }
@@ -443,7 +467,9 @@ export class Kqueue<T = unknown> extends FdResource {
    * `wait` or `close`; empty after a timeout).
    *
    * EINTR is retried with the time left. An early empty return (libkqueue has spurious ones) is
-   * waited out until the deadline. Udata of one-shot events delivered by the previous `wait` is
+   * waited out until the deadline; on a `library` kqueue it is first checked for process exits the
+   * library lost (see `register`), and a run of unexplained ones is paced by short sleeps, so a
+   * wait never spins. Udata of one-shot events delivered by the previous `wait` is
    * released when this one starts. On a `library` kqueue that has used `waitAsync`, events its
    * helper thread collected and no wait has delivered yet come first, without another kevent()
    * call (the helper is brought out of kevent() before this one runs).
@@ -476,11 +502,16 @@ export class Kqueue<T = unknown> extends FdResource {
     // Events a waitAsync helper thread collected and nobody received yet come first (and the
     // helper is brought out of kevent() before this thread calls it).
     let count = this.#helper === undefined ? 0 : this.#helper.take(this.#events.words);
+    // Lost exits a waitAsync helper's empty return uncovered come next (`library` kqueues only).
+    if (count === 0 && this.#lostExits.length > 0) count = this.#deliverLostExits();
     if (count === 0) {
       const startedAt = timeout > 0 ? performance.now() : 0;
-      count = this.#waitOnce(timeout);
+      // A `library` kqueue's waits go through the guard against empty early returns.
+      const call = this.#library === undefined ? this.#waitOnce : this.#waitGuarded;
+      this.#emptyStreak = 0;
+      count = call(timeout);
       if (count < 0 || (count === 0 && timeout !== 0)) {
-        count = continueTimedWait(timeout, startedAt, count, count < 0 ? errno() : 0, this.#waitOnce, "kevent");
+        count = continueTimedWait(timeout, startedAt, count, count < 0 ? errno() : 0, call, "kevent");
       }
     }
     setKeventListLength(list, count);
@@ -583,7 +614,8 @@ export class Kqueue<T = unknown> extends FdResource {
     if (this.#helper !== undefined) throw new Error("bunix: this Kqueue already has a readiness source");
     // libkqueue returns at most 512 events per call anyway; more would only be memory.
     const capacity = Math.min(this.#maxEvents, HELPER_MAX_EVENTS);
-    const options = { fd, library: this.#library, kevent: this.#kevent, capacity, owner: this };
+    const onEmpty = () => void this.#findLostExits();
+    const options = { fd, library: this.#library, kevent: this.#kevent, capacity, owner: this, onEmpty };
     this.#helper = new KeventHelper(options, onReady, onError);
     this.#sources.push(this.#helper);
     return this.#helper;
@@ -611,6 +643,63 @@ export class Kqueue<T = unknown> extends FdResource {
     timeout[this.#nsecWord + 1] = 0;
     return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, timeout);
   };
+
+  // A `library` kqueue's waiting call: an empty return before the timeout is checked for lost
+  // process exits, which are then reported instead; an unexplained run of them is paced
+  // (lost-exits.ts), so that no wait spins.
+  readonly #waitGuarded = (ms: number): number => {
+    const startedAt = ms === 0 ? 0 : performance.now();
+    const count = this.#waitOnce(ms);
+    // Events, a failure (errno is read next, so nothing may run before), or a poll.
+    if (count !== 0 || ms === 0) return count;
+    const elapsed = performance.now() - startedAt;
+    if (ms > 0 && elapsed >= ms) return 0;
+    if (this.#findLostExits() > 0) return this.#deliverLostExits();
+    pauseAfterEmptyReturns(++this.#emptyStreak, ms < 0 ? -1 : Math.ceil(ms - elapsed));
+    return 0;
+  };
+
+  /**
+   * `library` kqueue: finds the process watches whose exit was lost (the process is no unreaped
+   * child of ours any more, so the library cannot report it), removes them from the library, and
+   * queues their reports for the next `wait`. Returns how many reports are queued. Called when a
+   * wait came back early with nothing (here, or in a `waitAsync` helper thread).
+   */
+  #findLostExits(): number {
+    const registrations = this.#registrations;
+    const pids = registrations.idents(EVFILT_PROC);
+    const lost = this.#lostExits;
+    if (this.closed || pids === undefined) return lost.length / 3;
+    for (const pid of pids) {
+      const slot = registrations.find(pid, EVFILT_PROC);
+      const generation = registrations.generation(slot);
+      if (isQueued(lost, pid) || isChildOfThisProcess(pid)) continue;
+      this.#submit(this.fd, pid, EVFILT_PROC, EV_DELETE, registrations.fflags(slot), 0, slot, generation);
+      lost.push(pid, slot, generation);
+    }
+    return lost.length / 3;
+  }
+
+  /**
+   * Writes the queued lost exits into the event buffer as exit events whose status is gone:
+   * `NOTE_EXIT` with `EV_EOF | EV_ERROR` and `data` ECHILD. A watch unregistered meanwhile is
+   * skipped. Returns how many were written (the rest wait for the next `wait`).
+   */
+  #deliverLostExits(): number {
+    const lost = this.#lostExits;
+    const registrations = this.#registrations;
+    let count = 0;
+    let i = 0;
+    for (; i < lost.length && count < this.#maxEvents; i += 3) {
+      const pid = lost[i]!;
+      const slot = lost[i + 1]!;
+      const generation = lost[i + 2]!;
+      if (!registrations.handles.has(slot, generation) || registrations.find(pid, EVFILT_PROC) !== slot) continue;
+      this.#events.encode(count++, pid, EVFILT_PROC, EV_ONESHOT | EV_EOF | EV_ERROR, NOTE_EXIT, LOST_EXIT_ERRNO, slot, generation);
+    }
+    lost.splice(0, i);
+    return count;
+  }
 
   /**
    * Submits one change and returns 0 or the errno it failed with. Changes carry EV_RECEIPT and
@@ -704,6 +793,12 @@ function storedFflags(filter: number, fflags: number): number {
  */
 function validateFflags(fflags: unknown): number {
   return validateInteger(fflags, "fflags", -0x80000000, 0xffffffff) >>> 0;
+}
+
+/** Whether `pid` is in a [pid, slot, generation, …] list. */
+function isQueued(list: readonly number[], pid: number): boolean {
+  for (let i = 0; i < list.length; i += 3) if (list[i] === pid) return true;
+  return false;
 }
 
 function throwIfFailed(code: number): void {

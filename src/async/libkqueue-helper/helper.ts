@@ -71,6 +71,8 @@ export interface KeventHelperOptions {
   readonly capacity: number;
   /** The `Kqueue` itself, kept alive while the helper's thread runs. */
   readonly owner: object;
+  /** Called when a `kevent()` came back with nothing and not woken: libkqueue may have lost a process exit. */
+  readonly onEmpty?: () => void;
 }
 
 /** One helper thread's handle on the main thread. */
@@ -291,6 +293,7 @@ export class KeventHelper implements ReadinessSource {
   /** Keeps the helper's results (without the private wake-up event) and returns it to IDLE. */
   #collect(control: Int32Array): void {
     const result = control[RESULT]!;
+    const woken = this.#wakePending;
     let kept = 0;
     let sawWake = false;
     if (result < 0) {
@@ -315,6 +318,9 @@ export class KeventHelper implements ReadinessSource {
       if (!sawWake) this.#changes.submit(this.#options.fd, PRIVATE_IDENT, EVFILT_USER, EV_DELETE, 0, 0, 0);
     }
     Atomics.store(control, STATE, IDLE);
+    // kevent() without a timeout returns nothing only spuriously (or interrupted): let the kqueue
+    // look for what libkqueue could not report (a lost process exit) before the next request.
+    if (result === 0 && !woken) this.#options.onEmpty?.();
   }
 
   /** Makes the helper's `kevent()` return: adds and triggers the private one-shot user event. */

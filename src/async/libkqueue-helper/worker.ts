@@ -9,6 +9,7 @@
  * @module
  */
 import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue } from "../../../ffi/index.ts";
+import { pauseAfterEmptyReturns } from "../../kqueue/lost-exits.ts";
 import { DONE, EXIT, REQUESTED, RESULT, RUNNING, STATE, type KeventHelperStart } from "./handshake.ts";
 
 declare const self: Worker;
@@ -34,6 +35,8 @@ function serve(
   fd: number,
   kevent: NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"],
 ): void {
+  // Empty returns in a row: each is reported, and a run of them is paced so the thread never spins.
+  let empty = 0;
   for (;;) {
     const state = Atomics.load(control, STATE);
     if (state === EXIT) return;
@@ -44,10 +47,12 @@ function serve(
     }
     // The main thread may have cancelled the request meanwhile.
     if (Atomics.compareExchange(control, STATE, REQUESTED, RUNNING) !== REQUESTED) continue;
+    pauseAfterEmptyReturns(empty, -1);
     const count = kevent(fd, null, 0, events, capacity, null);
     // An interrupted wait counts as an empty (spurious) one: the main thread asks again.
     const code = count < 0 ? errno() : 0;
     control[RESULT] = count >= 0 ? count : code === EINTR ? 0 : -code;
+    empty = control[RESULT] === 0 ? empty + 1 : 0;
     Atomics.store(control, STATE, DONE);
     Atomics.notify(control, STATE);
   }
