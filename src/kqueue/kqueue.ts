@@ -31,6 +31,7 @@ import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
 import { KqueueRegistrations } from "./registrations.ts";
 import { LOST_EXIT_ERRNO, isChildOfThisProcess, pauseAfterEmptyReturns } from "./lost-exits.ts";
 import { FdResource } from "../core/resource.ts";
+import { openRecordingLibraryFds } from "../core/library-fds.ts";
 import { continueTimedWait, validateTimeout } from "../core/timeout.ts";
 import { validateInteger, validateOptions } from "../core/validate.ts";
 
@@ -185,7 +186,8 @@ export class Kqueue<T = unknown> extends FdResource {
       maxOption === undefined ? DEFAULT_MAX_EVENTS : validateInteger(maxOption, "options.maxEvents", 1, MAX_MAX_EVENTS);
     const library = validateLibrary(libraryOption);
     const symbols = openBackend(library);
-    const fd = symbols.kqueue();
+    // A library's first kqueue() opens descriptors of its own: recorded for the fd-leak guard.
+    const fd = library === undefined ? symbols.kqueue() : openRecordingLibraryFds(library, () => symbols.kqueue());
     if (fd < 0) throw lastError("kqueue");
     try {
       // macOS and FreeBSD kqueues are not inherited across fork() anyway; the flag keeps exec'd

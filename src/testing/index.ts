@@ -6,4 +6,4 @@
  */
 export { isCloseOnExec } from "../core/fd.ts";
 export { installFdLeakGuard, newDescriptors, type FdLeakGuardOptions } from "./leak-guard.ts";
-export { countOpenFds, listOpenFds, type OpenFd } from "./open-fds.ts";
+export { countOpenFds, listOpenFds, type OpenFd } from "../core/open-fds.ts";
