@@ -250,6 +250,10 @@ export class Kqueue<T = unknown> extends FdResource {
    * - libkqueue: only `Note.EXIT` is delivered for `Proc`; `Note.FORK`/`EXEC` are accepted but
    *   never reported. Close descriptors only after unregistering them: libkqueue keeps the
    *   registration of a closed descriptor (BSD drops it).
+   * - libkqueue: `Read` on a regular file reports the bytes left to end of file, and once the
+   *   file has been read to the end it never fires again, not even when another process appends
+   *   (BSD reports the new bytes). To follow a growing file there, watch it with `Vnode` and
+   *   `Note.WRITE | Note.EXTEND` and read on those events.
    *
    * @param ident - an integer from 0 to 2^53 - 1.
    * @param filter - an `EventFilter` value (an int16).

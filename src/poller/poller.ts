@@ -146,8 +146,13 @@ export class Poller<T = unknown> implements Disposable {
    * `epoll_ctl(EPOLL_CTL_ADD)`, or `kevent(2)` with `EV_ADD` for `EVFILT_READ` and/or
    * `EVFILT_WRITE`: watches `fd` for `interest`, with `data` to read back from its entries.
    *
+   * A FIFO (named pipe) whose writers have all closed reports `hangup` (and `readable`) on every
+   * `wait` from then on, on both backends, until it is removed with `delete` (or a writer opens
+   * it again): delete it when you see the hang-up, or the Poller keeps waking for it.
+   *
    * @param fd - an open descriptor (socket, pipe, eventfd, tty, …; epoll refuses regular files with
-   *   EPERM, kqueue reports them always readable).
+   *   EPERM, kqueue reports them readable up to end of file; libkqueue then never again, even when
+   *   the file grows).
    * @param interest - `Interest` bits, at least one.
    * @param data - any value; `events.data(i)` returns it.
    * @param options - `mode`: `"level"` (default), `"edge"` or `"oneshot"`.

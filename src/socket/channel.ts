@@ -36,6 +36,9 @@ export interface SpawnedWithChannel<In extends Bun.Spawn.Writable, Out extends B
  * passed on), and `ipc` is refused because Bun puts its IPC channel at descriptor 3 as well.
  * The child calls {@link childChannel} to get its end.
  *
+ * The parent made the socketpair, so `peerCredentials()` on either end names the parent, not the
+ * child: the child's pid is `process.pid` of the result.
+ *
  * @param cmd - the command and its arguments, as for `Bun.spawn`.
  * @throws TypeError for a bad `cmd` or options, or options that use descriptor 3.
  * @throws SystemError from socketpair (EMFILE), or what `Bun.spawn` throws (ENOENT for an

@@ -320,6 +320,11 @@ export class UnixSocket extends FdResource {
    * connection was made (connect, accept or socketpair). FreeBSD gives the pid from 13.0; where
    * the platform cannot tell, `pid` is -1 (macOS and FreeBSD paths are untested here).
    *
+   * For a socketpair both ends name the process that made the pair, wherever an end travels
+   * later: on a `spawnWithChannel` channel the parent's end and the child's end both name
+   * the parent, never the child (take the child's pid from `process.pid` of what
+   * `spawnWithChannel` returned).
+   *
    * @throws SystemError ENOTCONN (not connected; on Linux an unconnected socket reads pid 0),
    *   EINVAL, EBADF when closed.
    * @example

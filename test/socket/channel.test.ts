@@ -137,3 +137,15 @@ function openFdsNow(): number[] {
     .map(({ fd }) => fd)
     .filter(isOpen);
 }
+
+test("peerCredentials on a channel names the parent on both ends: the parent made the socketpair", async () => {
+  const { process: child, channel } = spawnWithChannel(bunCommand(fixture("channel-child.ts")), { stdout: "pipe", stderr: "pipe" });
+  try {
+    expect(channel.peerCredentials().pid).toBe(process.pid);
+    channel.send("peer");
+    expect(await recvText(channel)).toBe(`peer:${process.pid}:${process.pid}`);
+  } finally {
+    channel.close();
+    await finish(child);
+  }
+});
