@@ -99,46 +99,75 @@ function option(entry: string, key: string, accepts: Accepts, call: (options: ob
   return { name: `${entry} options.${key}`, args: [arg(`options.${key}`, accepts)], good: [undefined], call: (value) => call({ [key]: value }) };
 }
 
+/** What Epoll and Poller share: add, modify and delete of a descriptor. */
+interface FdWatcher extends Disposable {
+  add(fd: number, mask: number): void;
+  modify(fd: number, mask: number): void;
+  delete(fd: number): void;
+}
+
+/**
+ * `add(fd, mask)`, `modify(fd, mask)` and `delete(fd)` of a watcher, on one end of a fresh
+ * socketpair (the good fd is -1, which stands for that end).
+ */
+function registrationEntries(kind: string, open: () => FdWatcher, mask: Argument, good: number): Entry[] {
+  const fdArg = arg("fd", zero);
+  const watching = (run: (watcher: FdWatcher, fd: number) => void) =>
+    withPair((a) => {
+      using watcher = open();
+      run(watcher, a.fd);
+    });
+  return [
+    { name: `${kind}.add`, args: [fdArg, mask], good: [-1, good], call: (fd, m) => watching((w, own) => w.add(fd === -1 ? own : fd, m)) },
+    {
+      name: `${kind}.modify`,
+      args: [fdArg, mask],
+      good: [-1, good],
+      call: (fd, m) =>
+        watching((w, own) => {
+          w.add(own, good);
+          w.modify(fd === -1 ? own : fd, m);
+        }),
+    },
+    {
+      name: `${kind}.delete`,
+      args: [fdArg],
+      good: [-1],
+      call: (fd) =>
+        watching((w, own) => {
+          w.add(own, good);
+          w.delete(fd === -1 ? own : fd);
+        }),
+    },
+  ];
+}
+
+/**
+ * The index accessors of a result list (`EpollEvents`, `KeventList`, `PollEvents`), on the empty
+ * result of a `wait(0)`: every value of the table is a bad index there, -0 included.
+ */
+function accessorEntries(kind: string, methods: readonly string[], open: () => Disposable & { wait(ms: number): object }): Entry[] {
+  return methods.map((method) => ({
+    name: `${kind}.${method}`,
+    args: [arg("index", none)],
+    good: [NO_CALL],
+    call: (i) => {
+      using waiter = open();
+      const result = waiter.wait(0) as Record<string, (i: unknown) => unknown>;
+      if (i !== NO_CALL) result[method]!(i);
+    },
+  }));
+}
+
 const entries: Entry[] = [];
 
 // ---- Epoll
 if (platform.supports.epoll) {
   entries.push(
     option("new Epoll", "maxEvents", optional, (o) => new Epoll(o).close()),
-    {
-      name: "Epoll.add",
-      args: [arg("fd", zero), arg("events", zero)],
-      good: [-1, EpollFlags.IN],
-      call: (fd, events) => {
-        using ep = new Epoll();
-        withPair((a) => ep.add(fd === -1 ? a.fd : fd, events));
-      },
-    },
-    {
-      name: "Epoll.modify",
-      args: [arg("fd", zero), arg("events", zero)],
-      good: [-1, EpollFlags.IN],
-      call: (fd, events) => {
-        using ep = new Epoll();
-        withPair((a) => {
-          ep.add(a.fd, EpollFlags.IN);
-          ep.modify(fd === -1 ? a.fd : fd, events);
-          ep.delete(a.fd);
-        });
-      },
-    },
-    { name: "Epoll.delete", args: [arg("fd", zero)], good: [-1], call: (fd) => withPair((a) => { using ep = new Epoll(); ep.add(a.fd, EpollFlags.IN); ep.delete(fd === -1 ? a.fd : fd); }) },
+    ...registrationEntries("Epoll", () => new Epoll(), arg("events", zero), EpollFlags.IN),
     { name: "Epoll.wait", args: [arg("timeoutMs", timeout)], good: [0], call: (ms) => { using ep = new Epoll(); ep.wait(ms); } },
-    ...(["fd", "events", "data"] as const).map((method): Entry => ({
-      name: `EpollEvents.${method}`,
-      args: [arg("index", none)],
-      good: [NO_CALL],
-      call: (i) => {
-        using ep = new Epoll();
-        const events = ep.wait(0);
-        if (i !== NO_CALL) events[method](i);
-      },
-    })),
+    ...accessorEntries("EpollEvents", ["fd", "events", "data"], () => new Epoll()),
   );
 }
 
@@ -192,16 +221,7 @@ if (kqueueOptions !== undefined) {
       },
     },
     { name: "Kqueue.wait", args: [arg("timeoutMs", timeout)], good: [0], call: (ms) => { using k = kq(); k.wait(ms); } },
-    ...(["ident", "filter", "flags", "fflags", "data", "udata"] as const).map((method): Entry => ({
-      name: `KeventList.${method}`,
-      args: [arg("index", none)],
-      good: [NO_CALL],
-      call: (i) => {
-        using k = kq();
-        const list = k.wait(0);
-        if (i !== NO_CALL) list[method](i);
-      },
-    })),
+    ...accessorEntries("KeventList", ["ident", "filter", "flags", "fflags", "data", "udata"], kq),
   );
 }
 
@@ -210,30 +230,8 @@ entries.push(
   option("new Poller", "maxEvents", optional, (o) => new Poller(o).close()),
   option("new Poller", "backend", optional, (o) => new Poller(o).close()),
   option("new Poller", "library", (v) => optional(v) || text(v), (o) => new Poller(o).close()),
-  {
-    name: "Poller.add",
-    args: [arg("fd", zero), arg("interest", none)],
-    good: [-1, Interest.READABLE],
-    call: (fd, interest) => {
-      using poller = new Poller();
-      withPair((a) => poller.add(fd === -1 ? a.fd : fd, interest));
-    },
-  },
+  ...registrationEntries("Poller", () => new Poller(), arg("interest", none), Interest.READABLE),
   option("Poller.add", "mode", optional, (o) => withPair((a) => { using poller = new Poller(); poller.add(a.fd, Interest.READABLE, undefined, o); })),
-  {
-    name: "Poller.modify",
-    args: [arg("fd", zero), arg("interest", none)],
-    good: [-1, Interest.WRITABLE],
-    call: (fd, interest) => {
-      using poller = new Poller();
-      withPair((a) => {
-        poller.add(a.fd, Interest.READABLE);
-        poller.modify(fd === -1 ? a.fd : fd, interest);
-        poller.delete(a.fd);
-      });
-    },
-  },
-  { name: "Poller.delete", args: [arg("fd", zero)], good: [-1], call: (fd) => withPair((a) => { using poller = new Poller(); poller.add(a.fd, Interest.READABLE); poller.delete(fd === -1 ? a.fd : fd); }) },
   {
     name: "Poller.addTimer",
     args: [arg("ms", duration)],
@@ -247,16 +245,7 @@ entries.push(
   { name: "Poller.addProcess", args: [arg("pid", none)], good: [process.pid], call: (pid) => { using poller = new Poller(); poller.addProcess(pid); poller.deleteProcess(pid); } },
   { name: "Poller.deleteProcess", args: [arg("pid", none)], good: [process.pid], call: (pid) => { using poller = new Poller(); poller.addProcess(process.pid); poller.deleteProcess(pid); if (pid !== process.pid) poller.deleteProcess(process.pid); } },
   { name: "Poller.wait", args: [arg("timeoutMs", timeout)], good: [0], call: (ms) => { using poller = new Poller(); poller.wait(ms); } },
-  ...(["fd", "data", "readable", "writable", "hangup", "error", "priority"] as const).map((method): Entry => ({
-    name: `PollEvents.${method}`,
-    args: [arg("index", none)],
-    good: [NO_CALL],
-    call: (i) => {
-      using poller = new Poller();
-      const events = poller.wait(0);
-      if (i !== NO_CALL) events[method](i);
-    },
-  })),
+  ...accessorEntries("PollEvents", ["fd", "data", "readable", "writable", "hangup", "error", "priority"], () => new Poller()),
   { name: "Waker.from", args: [arg("transfer", none)], good: [NO_CALL], call: (t) => { if (t !== NO_CALL) Waker.from(t); } },
 );
 

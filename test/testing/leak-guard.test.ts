@@ -44,12 +44,15 @@ test("leaks", () => { globalThis.kept = rawEventFd(); });
   if (process.platform === "linux") expect(output).toContain("anon_inode:[eventfd]");
 });
 
-test("the guard passes a test that closes what it opens", async () => {
-  const { exitCode, output } = await runSuite(`${header}
-test("tidy", () => { closeDescriptor(rawEventFd()); });
-`);
-  expect(output).toContain("1 pass");
+/** Runs `tests` under the guard and expects all `count` of them to pass. */
+async function expectPasses(tests: string, count: number): Promise<void> {
+  const { exitCode, output } = await runSuite(`${header}${tests}`);
+  expect(output).toContain(`${count} pass`);
   expect(exitCode).toBe(0);
+}
+
+test("the guard passes a test that closes what it opens", async () => {
+  await expectPasses(`test("tidy", () => { closeDescriptor(rawEventFd()); });`, 1);
 });
 
 // A user's suite has no preload that spawns at start-up or opens the first kqueue outside the
@@ -58,25 +61,23 @@ test("tidy", () => { closeDescriptor(rawEventFd()); });
 // themselves inside the first test.
 
 test("a test that spawns a child with a buffer as stdin passes: Bun's stdio memfd is Bun's", async () => {
-  const { exitCode, output } = await runSuite(`${header}
-test("spawns", async () => {
+  await expectPasses(
+    `test("spawns", async () => {
   const child = Bun.spawn(["cat"], { stdin: new TextEncoder().encode("hello"), stdout: "pipe" });
   if ((await new Response(child.stdout).text()) !== "hello") throw new Error("no echo");
   await child.exited;
-});
-`);
-  expect(output).toContain("1 pass");
-  expect(exitCode).toBe(0);
+});`,
+    1,
+  );
 });
 
 test.skipIf(!haveKqueue)(`the first Kqueue of a suite passes: what libkqueue opens for itself is its own${needsKqueue}`, async () => {
-  const { exitCode, output } = await runSuite(`${header}
-import { Kqueue } from ${JSON.stringify(kqueueModule)};
+  await expectPasses(
+    `import { Kqueue } from ${JSON.stringify(kqueueModule)};
 test("first kqueue", () => { new Kqueue(${JSON.stringify(kqueueOptions)}).close(); });
-test("second kqueue", () => { new Kqueue(${JSON.stringify(kqueueOptions)}).close(); });
-`);
-  expect(output).toContain("2 pass");
-  expect(exitCode).toBe(0);
+test("second kqueue", () => { new Kqueue(${JSON.stringify(kqueueOptions)}).close(); });`,
+    2,
+  );
 });
 
 test("a leak beside them is still the test's, and the message says what was set aside", async () => {
