@@ -319,7 +319,7 @@ export class Kqueue<T = unknown> extends FdResource {
         throw new SystemError(
           "ECHILD",
           "Kqueue.register",
-          `process ${ident} is not a child of this one: the kqueue library cannot report its exit`,
+          `process ${ident} is not a child of this one (or was reaped already): the kqueue library cannot report its exit`,
         );
       }
       return;
