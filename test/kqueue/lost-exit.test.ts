@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { errnoNumber } from "../../ffi/index.ts";
 import { EventFilter, EventFlags, Note } from "../../src/kqueue/kqueue.ts";
+import { pauseAfterEmptyReturns } from "../../src/kqueue/lost-exits.ts";
 import { cpuDuring, cpuDuringAsync } from "../helpers/cpu.ts";
 import { gatedChild } from "../helpers/poller-child.ts";
 import { haveKqueue, holdKqueueRuntime, kqueueOptions, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
@@ -59,6 +60,15 @@ describe.skipIf(!haveKqueue)(`Kqueue, exits that cannot be read${needsKqueue}`, 
     expect(cost.used).toBeLessThan(cost.wall / 4);
   });
 
+  test("wait(-1) after a child Bun reaped first returns with its exit instead of spinning forever", async () => {
+    using kq = openKqueue<string>();
+    const pid = await reapedChild((child) => kq.register(child, EventFilter.Proc, EventFlags.ADD, "forever", Note.EXIT));
+    const events = kq.wait(-1);
+    expect(events.length).toBe(1);
+    expect(events.ident(0)).toBe(pid);
+    expect(events.udata(0)).toBe("forever");
+  });
+
   test.skipIf(!onLibkqueue)("libkqueue: a process that is not a child is ECHILD at register, and nothing stays registered", () => {
     using kq = openKqueue<string>();
     expect(() => kq.register(process.ppid, EventFilter.Proc, EventFlags.ADD, "parent", Note.EXIT)).toThrow(
@@ -68,4 +78,15 @@ describe.skipIf(!haveKqueue)(`Kqueue, exits that cannot be read${needsKqueue}`, 
     const cost = cpuDuring(() => expect(kq.wait(200).length).toBe(0));
     expect(cost.used).toBeLessThan(cost.wall / 4);
   });
+});
+
+test("a run of unexplained early empty returns is paced: a handful of kernel calls in 300 ms, not millions", () => {
+  // What a wait loop over a kqueue that keeps returning 0 at once does between its calls.
+  let calls = 0;
+  const startedAt = performance.now();
+  for (let streak = 1; performance.now() - startedAt < 300; streak++) {
+    calls++;
+    pauseAfterEmptyReturns(streak, -1);
+  }
+  expect(calls).toBeLessThan(40);
 });
