@@ -295,7 +295,7 @@ export class Poller<T = unknown> implements Disposable {
    * - **macOS, FreeBSD:** register before the child can have been reaped; the exit event is queued
    *   by the kernel at exit.
    * - **libkqueue (Linux):** only direct children, and the exit is lost if Bun reaps the child
-   *   first: register, then block in `wait` **before any `await`** (KQUEUE-ON-LINUX.md 4.5). A lost
+   *   first: register, then block in `wait` **before any `await`** (docs/design/libkqueue.md §6). A lost
    *   exit also makes every later `wait` on that Poller return at once until `deleteProcess(pid)`.
    *
    * @param pid - a process id.

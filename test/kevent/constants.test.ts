@@ -18,7 +18,7 @@ test("every exported value is the table's value of its C name", () => {
   for (const [key, value] of Object.entries(Note)) expect(value).toBe(table[`NOTE_${key}`]);
 });
 
-test("the names of API.md are present wherever the flavour defines them", () => {
+test("the public enum names are present wherever the flavour defines them", () => {
   for (const key of ["Read", "Write", "Vnode", "Proc", "Signal", "Timer", "User"]) expect(EventFilter).toHaveProperty(key);
   for (const key of ["ADD", "DELETE", "ENABLE", "DISABLE", "ONESHOT", "CLEAR", "RECEIPT", "DISPATCH", "EOF", "ERROR"]) {
     expect(typeof EventFlags[key as keyof typeof EventFlags]).toBe("number");

@@ -23,7 +23,7 @@ describeEachBackend("Poller processes", (backend) => {
   });
 
   test.skipIf(backend.libkqueue)(
-    `the exit is reported even when Bun reaped the child first (an await before the wait)${backend.libkqueue ? " [skipped: libkqueue loses it, KQUEUE-ON-LINUX.md 4.5]" : ""}`,
+    `the exit is reported even when Bun reaped the child first (an await before the wait)${backend.libkqueue ? " [skipped: libkqueue loses it, docs/design/libkqueue.md §6]" : ""}`,
     async () => {
       using poller = openPoller<string>(backend);
       await using gated = gatedChild(5);
