@@ -5,7 +5,7 @@
  * beyond `ffi/kqueue-common.ts` (libkqueue lacks them). `ffi/darwin-common.ts` and
  * `ffi/freebsd-x64.ts` spread these and add what is their own.
  *
- * Sources: ABI.md sections 2 and 3 ([xnu] and [fbsd] headers, cross-checked with [xsys] and
+ * Sources: docs/design/platform-abi.md §4 and §5 ([xnu] and [fbsd] headers, cross-checked with [xsys] and
  * [rlibc]).
  *
  * @module

@@ -5,7 +5,7 @@
  * timerfd (14.0). The kqueue facts all three flavours share come from `ffi/kqueue-common.ts`, the
  * layouts of every LP64 platform from `ffi/lp64-common.ts`.
  *
- * Sources: ABI.md sections 1 to 3 ([fbsd] headers from FreeBSD main, [xsys] freebsd_amd64,
+ * Sources: docs/design/platform-abi.md §3 to §5 ([fbsd] headers from FreeBSD main, [xsys] freebsd_amd64,
  * [rlibc] freebsdlike).
  *
  * @module

@@ -7,7 +7,7 @@
  * (`EVFILT_USER` is -11), and macOS's timer unit bits. What all three flavours share comes from
  * `ffi/kqueue-common.ts`.
  *
- * Sources: KQUEUE-ON-LINUX.md section 3 (libkqueue 2.7.0's installed header, measured with
+ * Sources: docs/design/libkqueue.md §2 (libkqueue 2.7.0's installed header, measured with
  * `offsetof`/`sizeof` on x86-64).
  *
  * @module

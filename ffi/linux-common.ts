@@ -4,7 +4,7 @@
  * a few `O_*` flags, the numbers of the older system calls, the musl soname). The layouts every
  * LP64 platform has come from `ffi/lp64-common.ts`.
  *
- * Sources: ABI.md sections 2 and 3 ([L64] compiled and run here; [LA64] cross-compiled), checked
+ * Sources: docs/design/platform-abi.md §4 and §5 ([L64] compiled and run here; [LA64] cross-compiled), checked
  * again by `test/ffi/layout.test.ts` against the C headers on every run.
  *
  * @module

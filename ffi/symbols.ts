@@ -5,7 +5,7 @@
  * listed symbol is missing: a libc without `pidfd_open` must still give us `epoll_wait`. The tables
  * are literal constants so that `dlopen` infers every call's signature; nothing casts them.
  *
- * Type choices (BUN-FFI.md A1, A2): `i32` for `int`, `i64_fast` for `ssize_t` so results come back
+ * Type choices (docs/design/bun-ffi.md §1, §2): `i32` for `int`, `i64_fast` for `ssize_t` so results come back
  * as plain numbers, `u64` for `size_t` arguments (plain numbers are accepted), `ptr` for buffers
  * (callers pass the typed array itself, never a cached `ptr()`: small typed arrays move).
  * `i64_fast` is spelled `FFIType.i64_fast`: the string alias is missing from bun-types 1.4.4.
@@ -47,7 +47,7 @@ export const fcntlRegisterSymbols = {
 } as const;
 
 /**
- * `fcntl` for Apple arm64, where every variadic argument goes on the stack (ABI.md section 4.3):
+ * `fcntl` for Apple arm64, where every variadic argument goes on the stack (docs/design/platform-abi.md §6):
  * six 64-bit dummies fill x2 to x7, so the ninth argument lands in the first stack slot, where
  * libSystem's `va_arg` reads it.
  */

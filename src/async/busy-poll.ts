@@ -4,7 +4,7 @@
  * the event loop (`setImmediate`).
  *
  * It trades a CPU core for latency: a ready event is seen within one loop turn (a few
- * microseconds, BUN-FFI.md B3 (d)) instead of after two thread wake-ups (tens of microseconds),
+ * microseconds, docs/design/bun-ffi.md §9) instead of after two thread wake-ups (tens of microseconds),
  * and the process uses 100 % of one core for as long as a busy wait is pending. Timers, I/O and
  * other promises keep running between polls. A pending `setImmediate` keeps the process alive,
  * as a pending wait should.

@@ -2,7 +2,7 @@
  * One kevent(2) change at a time, with `EV_RECEIPT` and exactly one receipt slot: the way the
  * readiness machinery registers, re-arms and triggers its private kqueue events. As in `Kqueue`
  * itself, nevents == nchanges keeps libkqueue from waiting for events and dropping the receipt
- * (KQUEUE-ON-LINUX.md section 5).
+ * (docs/design/libkqueue.md §8).
  *
  * @internal
  * @module

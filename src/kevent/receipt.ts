@@ -1,7 +1,7 @@
 /**
  * Submits one change with EV_RECEIPT in a kevent() call of its own, the way every kqueue change in
  * bunix is made: the receipt reports that change's own error, and no event is consumed (libkqueue
- * mixes receipts with events when the call also waits: KQUEUE-ON-LINUX.md section 5).
+ * mixes receipts with events when the call also waits: docs/design/libkqueue.md §8).
  *
  * @internal
  * @module

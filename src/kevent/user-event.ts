@@ -5,7 +5,7 @@
  *
  * The event carries a constant udata of 0 from its `EV_ADD` on, and every trigger sends 0 again:
  * macOS and libkqueue overwrite the stored udata with the change's on a bare `NOTE_TRIGGER`
- * (KQUEUE-ON-LINUX.md 4.4), so resending the same value keeps it stable. A udata of 0 never
+ * (docs/design/libkqueue.md §5), so resending the same value keeps it stable. A udata of 0 never
  * resolves in the `Kqueue`'s handle map (generation 0 is never handed out), and the Poller knows
  * the event by its filter and ident, not by its udata.
  *
@@ -93,7 +93,7 @@ export class UserEventChanges {
   /**
    * One change with `EV_RECEIPT` and one receipt slot (nevents == nchanges), so the call never
    * waits and reports this change's error alone (libkqueue discards receipts otherwise:
-   * KQUEUE-ON-LINUX.md section 5).
+   * docs/design/libkqueue.md §8).
    */
   #submit(flags: number, fflags: number): number {
     const change = this.#change;

@@ -2,7 +2,7 @@
  * `Kqueue<T>`: kqueue(2) and kevent(2) on macOS and FreeBSD, and on Linux through libkqueue.
  *
  * Two rules shape the class, both written for BSD semantics and harmless there, and both needed
- * for libkqueue (KQUEUE-ON-LINUX.md section 5):
+ * for libkqueue (docs/design/libkqueue.md §8):
  *
  * - Every change goes to the kernel in its own `kevent()` call with `EV_RECEIPT` and one result
  *   slot (nevents == nchanges), separate from the waiting call. So each change reports its own
@@ -112,7 +112,7 @@ const libraries = new Map<string, KqueueSymbols>();
  * about ten descriptors and two threads of its own with the first kqueue of a process. Its kqueue
  * descriptor is the write end of a pipe: it cannot be watched by epoll or another kqueue.
  *
- * `wait` blocks the calling JS thread (see API.md section 1): prefer bounded timeouts on the main
+ * `wait` blocks the calling JS thread (docs/design/bun-ffi.md §5): prefer bounded timeouts on the main
  * thread.
  *
  * @typeParam T - the type of the udata values.
@@ -330,7 +330,7 @@ export class Kqueue<T = unknown> extends FdResource {
     if ((flags & EV_ADD) !== 0) {
       if (filter === EVFILT_READ || filter === EVFILT_WRITE) {
         // libkqueue 2.7: re-EV_ADD of a READ/WRITE knote without EV_CLEAR fails with a stale
-        // errno and changes nothing (KQUEUE-ON-LINUX.md section 5); delete and add again. Its
+        // errno and changes nothing (docs/design/libkqueue.md §8); delete and add again. Its
         // result is ignored: on BSD the registration of a closed descriptor is already gone.
         this.#submit(fd, ident, filter, EV_DELETE, nextFflags, nextData, slot, registrations.generation(slot));
         const error = this.#add(fd, ident, filter, flags, nextFflags, nextData, slot);
@@ -394,7 +394,7 @@ export class Kqueue<T = unknown> extends FdResource {
     }
     validateInteger(flags, "flags", 0, UINT16_MAX);
     if ((flags & EV_DELETE) !== 0) throw outOfRange("flags", "without EventFlags.DELETE (use unregister)", flags);
-    // libkqueue never fires a timer whose data is 0 (KQUEUE-ON-LINUX.md section 4.3); 1 µs is
+    // libkqueue never fires a timer whose data is 0 (docs/design/libkqueue.md §4); 1 µs is
     // "at once" everywhere.
     const microseconds = Math.max(1, Math.round(durationMs * 1000));
     let ident = this.#nextTimerIdent;
@@ -551,7 +551,7 @@ export class Kqueue<T = unknown> extends FdResource {
    *   while events are pending). When it reports, this thread collects the events itself with
    *   `wait(0)`, so `ONESHOT`, `CLEAR` and `DISPATCH` behave exactly as with `wait`.
    * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched
-   *   (KQUEUE-ON-LINUX.md 6.1): a helper thread of this instance's own calls `kevent` on it
+   *   (docs/design/libkqueue.md §10): a helper thread of this instance's own calls `kevent` on it
    *   directly, into shared memory, and hands what it got to this thread's next `wait` or
    *   `waitAsync`. Nothing is lost if the wait was aborted meanwhile. A synchronous `wait` (and
    *   `close`) first wakes that helper out of `kevent` with a private user event (ident
@@ -740,7 +740,7 @@ export class Kqueue<T = unknown> extends FdResource {
 
   /**
    * Submits an EV_ADD change. libkqueue 2.7 does not honour EV_ADD|EV_DISABLE in one change on
-   * descriptor filters (the knote stays enabled; KQUEUE-ON-LINUX.md section 5), so that goes as
+   * descriptor filters (the knote stays enabled; docs/design/libkqueue.md §8), so that goes as
    * ADD then DISABLE. Returns 0, the errno of a refused ADD, or minus the errno of a failed
    * DISABLE step, after which the registration has been deleted.
    */

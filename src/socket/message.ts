@@ -2,7 +2,7 @@
  * sendmsg(2) and recvmsg(2) with scatter/gather buffers and SCM_RIGHTS descriptors, encoded with
  * the running platform's layouts.
  *
- * The structs differ where it hurts (ABI.md sections 2.5 and 2.6): glibc's `msghdr` is 56 bytes
+ * The structs differ where it hurts (docs/design/platform-abi.md §4.6 and §4.7): glibc's `msghdr` is 56 bytes
  * with 8-byte `msg_iovlen` and `msg_controllen`, BSD's is 48 with 4-byte ones (an 8-byte store
  * there would clobber `msg_flags`); `cmsghdr` is 16 bytes on Linux and 12 on BSD, and macOS aligns
  * control messages to 4 bytes, not 8. So every field is written with the width its layout gives.
@@ -10,7 +10,7 @@
  * The structs the kernel reads live in one scratch area per thread (calls are synchronous, so
  * nothing else uses it meanwhile), over ArrayBuffers whose addresses are taken once. Only the
  * caller's data buffers need `ptr()` on each call; their `.buffer` is touched first, which moves
- * a small typed array's bytes out of the garbage-collected heap for good (BUN-FFI.md A3.1), so
+ * a small typed array's bytes out of the garbage-collected heap for good (docs/design/bun-ffi.md §3.1), so
  * the address written into the iovec stays valid.
  *
  * @internal

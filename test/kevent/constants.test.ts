@@ -18,9 +18,9 @@ test("every exported value is the table's value of its C name", () => {
   for (const [key, value] of Object.entries(Note)) expect(value).toBe(table[`NOTE_${key}`]);
 });
 
-test("the names of API.md are present wherever the flavour defines them", () => {
+test("the public enum names are present wherever the flavour defines them", () => {
   for (const key of ["Read", "Write", "Aio", "Vnode", "Proc", "Signal", "Timer", "User"]) expect(EventFilter).toHaveProperty(key);
-  // The one filter number API.md lists that libkqueue does not implement: -3 on every flavour.
+  // The one filter that libkqueue numbers but does not implement: -3 on every flavour.
   expect(EventFilter.Aio).toBe(-3);
   for (const key of ["ADD", "DELETE", "ENABLE", "DISABLE", "ONESHOT", "CLEAR", "RECEIPT", "DISPATCH", "EOF", "ERROR"]) {
     expect(typeof EventFlags[key as keyof typeof EventFlags]).toBe("number");

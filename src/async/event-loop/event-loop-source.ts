@@ -58,7 +58,7 @@ interface LoopWatch {
  */
 const MAX_EMPTY_REPORTS = 64;
 
-// `fd` is accepted at run time but missing from the typed overloads of Bun.connect (BUN-FFI.md A3.8).
+// `fd` is accepted at run time but missing from the typed overloads of Bun.connect (docs/design/bun-ffi.md §7).
 const connect = Bun.connect as unknown as (options: {
   fd: number;
   data: LoopWatch;

@@ -1,10 +1,10 @@
 /**
  * The async waiter's source for a `Kqueue` loaded from a `library` (libkqueue on Linux): a helper
  * thread of the instance's own that calls `kevent()` on it, because libkqueue's descriptor is the
- * write end of a pipe that never becomes readable (KQUEUE-ON-LINUX.md 6.1), so the shared
+ * write end of a pipe that never becomes readable (docs/design/libkqueue.md §10), so the shared
  * readiness thread cannot watch it.
  *
- * This is BUN-FFI.md B3's "sab-direct" design (a′): the helper's `kevent()` fills an event list in
+ * This is the "direct" design of docs/design/bun-ffi.md §9: the helper's `kevent()` fills an event list in
  * shared memory; when it returns, the main thread keeps what it got as a *stash* and reports; the
  * waiter's `Kqueue.wait(0)` then delivers the stash (through {@link KeventHelper.take}, which every
  * `wait` calls first) instead of calling `kevent()`. So the events a helper collected are never

@@ -13,7 +13,7 @@
  *  idle for LINGER_MS: wake, then STATE=STOP ──► leaves its wait, closes outer fds, ends
  * ```
  *
- * Keeping the process alive: a pending `Atomics.waitAsync` does not (BUN-FFI.md A3.9), so the
+ * Keeping the process alive: a pending `Atomics.waitAsync` does not (docs/design/bun-ffi.md §8), so the
  * Worker is `ref()`ed while any wait is pending and `unref()`ed otherwise; a process with nothing
  * pending exits normally, its readiness thread with it. An idle thread lingers for
  * {@link LINGER_MS} (so loops of waits do not restart it), then stops and closes its descriptors.
@@ -25,7 +25,7 @@
  * Where it serves: the native kqueue's waits (macOS, FreeBSD), and an `Epoll`'s when Bun's event
  * loop cannot take the instance (event-loop-source.ts, the default there). It needs nothing of
  * Bun but Workers and `Atomics.waitAsync`, and a thread that blocks in the kernel costs nothing
- * while idle (BUN-FFI.md B3, design (a)); it takes two thread wake-ups where the event loop takes
+ * while idle (docs/design/bun-ffi.md §9); it takes two thread wake-ups where the event loop takes
  * one.
  *
  * @internal

@@ -6,7 +6,7 @@
  * A native kqueue descriptor is readable while events are pending on it (`kqueue_kqfilter`), and
  * watching it consumes none of them: the main thread's own `kevent()` still collects every event,
  * so `EV_ONESHOT`, `EV_CLEAR` and `EV_DISPATCH` registrations inside it behave as with a
- * synchronous wait. libkqueue's descriptor is not readable this way (KQUEUE-ON-LINUX.md 6.1), so
+ * synchronous wait. libkqueue's descriptor is not readable this way (docs/design/libkqueue.md §10), so
  * kqueues from a `library` use a helper thread of their own instead (kevent-helper.ts); an outer
  * kqueue from libkqueue still works for *other* descriptors (an epoll, a pipe), which is how the
  * tests run this file on Linux.
