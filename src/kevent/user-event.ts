@@ -16,8 +16,7 @@ import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue, struct } from "..
 import { unsupportedError } from "../core/errors.ts";
 import { KeventBuffer } from "./codec.ts";
 import { hostKqueueAbi } from "./constants.ts";
-
-type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
+import type { KeventCall } from "./library.ts";
 
 function kqConstant(name: string): number {
   const value = hostKqueueAbi.constants[name];

@@ -25,6 +25,7 @@ import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
 import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../core/fd.ts";
 import { KeventBuffer } from "../kevent/codec.ts";
+import type { KeventCall, KqueueFunctions } from "../kevent/library.ts";
 import { submitWithReceipt } from "../kevent/receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
 import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
@@ -35,8 +36,6 @@ import { validateInteger, validateOptions } from "../core/validate.ts";
 
 export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "../kevent/constants.ts";
 export { KeventList, type Kevent } from "./kevent-list.ts";
-
-type KqueueSymbols = NonNullable<ReturnType<typeof loadNativeKqueue>>;
 
 /** Options of {@link Kqueue}. */
 export interface KqueueOptions {
@@ -83,7 +82,7 @@ const NOTE_EXIT = kqueueConstant("NOTE_EXIT");
 const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
 
 // Loaded libraries by path: a second Kqueue over the same library reuses the bindings.
-const libraries = new Map<string, KqueueSymbols>();
+const libraries = new Map<string, KqueueFunctions>();
 
 /**
  * A kqueue: register interest in descriptors, processes, signals, timers, files and user events,
@@ -126,7 +125,7 @@ const libraries = new Map<string, KqueueSymbols>();
  * ```
  */
 export class Kqueue<T = unknown> extends FdResource {
-  readonly #kevent: KqueueSymbols["kevent"];
+  readonly #kevent: KeventCall;
   readonly #registrations = new KqueueRegistrations<T>();
   readonly #change: KeventBuffer;
   readonly #receipt: KeventBuffer;
@@ -720,7 +719,7 @@ function validateLibrary(library: unknown): string | undefined {
 }
 
 /** The kqueue and kevent functions: the C library's, or those of `library`. */
-function openBackend(library: string | undefined): KqueueSymbols {
+function openBackend(library: string | undefined): KqueueFunctions {
   if (library === undefined) {
     const symbols = loadNativeKqueue();
     if (symbols === undefined) {

@@ -25,11 +25,11 @@
  * @internal
  * @module
  */
-import type { loadNativeKqueue } from "../../../ffi/index.ts";
 import { SystemError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { hostKqueueAbi, kqueueConstant } from "../../kevent/constants.ts";
 import { KeventChanges, PRIVATE_IDENT } from "../../kevent/changes.ts";
+import type { KeventCall } from "../../kevent/library.ts";
 import {
   CONTROL_WORDS,
   DONE,
@@ -44,8 +44,6 @@ import {
 import { LINGER_MS } from "../readiness-thread/engine.ts";
 import type { ReadinessSource } from "../source.ts";
 import { helperScriptUrl } from "../worker-url.ts";
-
-type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
 
 const EV_ADD = kqueueConstant("EV_ADD");
 const EV_DELETE = kqueueConstant("EV_DELETE");

@@ -9,6 +9,7 @@
  * @module
  */
 import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue } from "../../../ffi/index.ts";
+import type { KeventCall } from "../../kevent/library.ts";
 import { DONE, EXIT, REQUESTED, RESULT, RUNNING, STATE, type KeventHelperStart } from "./handshake.ts";
 
 declare const self: Worker;
@@ -32,7 +33,7 @@ function serve(
   events: Uint32Array,
   capacity: number,
   fd: number,
-  kevent: NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"],
+  kevent: KeventCall,
 ): void {
   for (;;) {
     const state = Atomics.load(control, STATE);
