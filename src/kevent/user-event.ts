@@ -12,11 +12,11 @@
  * @internal
  * @module
  */
-import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue, struct } from "../../ffi/index.ts";
+import { errno, errnoNumber, struct } from "../../ffi/index.ts";
 import { unsupportedError } from "../core/errors.ts";
 import { KeventBuffer } from "./codec.ts";
 import { hostKqueueAbi } from "./constants.ts";
-import type { KeventCall } from "./library.ts";
+import { type KeventCall, kqueueFunctions } from "./library.ts";
 
 function kqConstant(name: string): number {
   const value = hostKqueueAbi.constants[name];
@@ -39,29 +39,19 @@ const EINTR = errnoNumber("EINTR");
  */
 export const WAKE_IDENT = 0x5741_4b45;
 
-// kevent per library path, per thread (each Worker has its own module instance).
-const libraries = new Map<string, KeventCall>();
-
 /**
  * The `kevent` function of the native kqueue, or of `library` (libkqueue on Linux).
  * @throws SystemError ENOTSUP (syscall `"Waker"`) when it cannot be loaded.
  */
 export function keventOf(library: string | undefined): KeventCall {
-  if (library === undefined) {
-    const symbols = loadNativeKqueue();
-    if (symbols === undefined) throw unsupportedError("Waker", "not supported here without a kqueue library");
-    return symbols.kevent;
+  let symbols: ReturnType<typeof kqueueFunctions>;
+  try {
+    symbols = kqueueFunctions(library);
+  } catch {
+    throw unsupportedError("Waker", `not supported: cannot load the kqueue library ${library}`);
   }
-  let kevent = libraries.get(library);
-  if (kevent === undefined) {
-    try {
-      kevent = loadKqueueFrom(library).kevent;
-    } catch {
-      throw unsupportedError("Waker", `not supported: cannot load the kqueue library ${library}`);
-    }
-    libraries.set(library, kevent);
-  }
-  return kevent;
+  if (symbols === undefined) throw unsupportedError("Waker", "not supported here without a kqueue library");
+  return symbols.kevent;
 }
 
 /** Submits changes to one kqueue's wake-up event; its buffers are its own (one per thread). */

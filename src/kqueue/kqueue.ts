@@ -17,7 +17,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { errno, errnoNumber, hostOs, loadKqueueFrom, loadNativeKqueue, struct } from "../../ffi/index.ts";
+import { errno, errnoNumber, hostOs, struct } from "../../ffi/index.ts";
 import { KeventHelper } from "../async/libkqueue-helper/helper.ts";
 import { readinessEngine } from "../async/readiness-thread/engine.ts";
 import { type ReadinessSource, readinessSource } from "../async/source.ts";
@@ -25,7 +25,7 @@ import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
 import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../core/fd.ts";
 import { KeventBuffer } from "../kevent/codec.ts";
-import type { KeventCall, KqueueFunctions } from "../kevent/library.ts";
+import { type KeventCall, type KqueueFunctions, kqueueFunctions } from "../kevent/library.ts";
 import { submitWithReceipt } from "../kevent/receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
 import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
@@ -80,9 +80,6 @@ const EVFILT_TIMER = kqueueConstant("EVFILT_TIMER");
 const EVFILT_USER = kqueueConstant("EVFILT_USER");
 const NOTE_EXIT = kqueueConstant("NOTE_EXIT");
 const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
-
-// Loaded libraries by path: a second Kqueue over the same library reuses the bindings.
-const libraries = new Map<string, KqueueFunctions>();
 
 /**
  * A kqueue: register interest in descriptors, processes, signals, timers, files and user events,
@@ -720,24 +717,17 @@ function validateLibrary(library: unknown): string | undefined {
 
 /** The kqueue and kevent functions: the C library's, or those of `library`. */
 function openBackend(library: string | undefined): KqueueFunctions {
-  if (library === undefined) {
-    const symbols = loadNativeKqueue();
-    if (symbols === undefined) {
-      throw unsupportedError(
-        "Kqueue",
-        `not supported on ${hostOs} without a kqueue library: pass { library } naming one, such as libkqueue.so.0`,
-      );
-    }
-    return symbols;
+  let symbols: KqueueFunctions | undefined;
+  try {
+    symbols = kqueueFunctions(library);
+  } catch (cause) {
+    throw libraryError(library!, cause); // only loading a library by path throws
   }
-  let symbols = libraries.get(library);
   if (symbols === undefined) {
-    try {
-      symbols = loadKqueueFrom(library);
-    } catch (cause) {
-      throw libraryError(library, cause);
-    }
-    libraries.set(library, symbols);
+    throw unsupportedError(
+      "Kqueue",
+      `not supported on ${hostOs} without a kqueue library: pass { library } naming one, such as libkqueue.so.0`,
+    );
   }
   return symbols;
 }

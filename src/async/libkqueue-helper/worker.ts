@@ -8,8 +8,8 @@
  * @internal
  * @module
  */
-import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue } from "../../../ffi/index.ts";
-import type { KeventCall } from "../../kevent/library.ts";
+import { errno, errnoNumber } from "../../../ffi/index.ts";
+import { type KeventCall, kqueueFunctions } from "../../kevent/library.ts";
 import { DONE, EXIT, REQUESTED, RESULT, RUNNING, STATE, type KeventHelperStart } from "./handshake.ts";
 
 declare const self: Worker;
@@ -20,7 +20,7 @@ self.onmessage = (event: MessageEvent<KeventHelperStart>) => {
   self.onmessage = null;
   const { control, events, capacity, fd, library } = event.data;
   try {
-    const symbols = library === undefined ? loadNativeKqueue() : loadKqueueFrom(library);
+    const symbols = kqueueFunctions(library);
     if (symbols === undefined) throw new Error("no kevent on this platform");
     serve(control, events, capacity, fd, symbols.kevent);
   } catch (error) {

@@ -14,13 +14,14 @@
  * @internal
  * @module
  */
-import { errno, loadCore, loadKqueueFrom, loadNativeKqueue } from "../../../ffi/index.ts";
+import { errno, loadCore } from "../../../ffi/index.ts";
 import { SystemError, lastError, unsupportedError } from "../../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../../core/fd.ts";
 import { KeventBuffer } from "../../kevent/codec.ts";
 import { hostKqueueAbi } from "../../kevent/constants.ts";
 import { kqueueConstant } from "../../kevent/constants.ts";
 import { KeventChanges } from "../../kevent/changes.ts";
+import { kqueueFunctions } from "../../kevent/library.ts";
 import { OUTER_BATCH, type OuterControl, type OuterInit, type OuterWaiter } from "./outer.ts";
 import { CONTROL_SLOT } from "./ready-ring.ts";
 
@@ -34,7 +35,7 @@ const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
 const CONTROL_IDENT = 0;
 
 function kqueueSymbols(library: string | undefined) {
-  const symbols = library === undefined ? loadNativeKqueue() : loadKqueueFrom(library);
+  const symbols = kqueueFunctions(library);
   if (symbols === undefined) throw unsupportedError("waitAsync");
   return symbols;
 }
