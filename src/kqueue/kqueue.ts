@@ -22,10 +22,10 @@ import { KeventHelper } from "../async/libkqueue-helper/helper.ts";
 import { readinessEngine } from "../async/readiness-thread/engine.ts";
 import { type ReadinessSource, readinessSource } from "../async/source.ts";
 import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
-import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
+import { SystemError, invalidType, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../core/fd.ts";
 import { KeventBuffer } from "../kevent/codec.ts";
-import { type KeventCall, type KqueueFunctions, kqueueFunctions } from "../kevent/library.ts";
+import { type KeventCall, type KqueueFunctions, kqueueFunctions, validateLibrary } from "../kevent/library.ts";
 import { submitWithReceipt } from "../kevent/receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
 import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
@@ -704,15 +704,6 @@ function validateFflags(fflags: unknown): number {
 
 function throwIfFailed(code: number): void {
   if (code !== 0) throw SystemError.fromErrno(code, "kevent");
-}
-
-function validateLibrary(library: unknown): string | undefined {
-  if (library === undefined) return undefined;
-  if (typeof library !== "string") throw invalidType("options.library", "of type string", library);
-  if (library.length === 0 || library.includes("\0")) {
-    throw invalidValue("options.library", "must be a non-empty path without NUL characters", library);
-  }
-  return library;
 }
 
 /** The kqueue and kevent functions: the C library's, or those of `library`. */

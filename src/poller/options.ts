@@ -7,6 +7,7 @@ import { SystemError, invalidType, invalidValue, outOfRange, unsupportedError } 
 import { hostOs } from "../../ffi/index.ts";
 import { platform } from "../core/platform.ts";
 import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
+import { validateLibrary } from "../kevent/library.ts";
 import type { PollerBackendName } from "./backend.ts";
 import {
   INTEREST_ALL,
@@ -98,17 +99,14 @@ export interface BackendChoice {
 
 /** @internal */
 export function chooseBackend(options: PollerOptions | undefined): BackendChoice {
-  const { backend, library, maxEvents } = validateOptions(options);
+  const { backend, library: libraryOption, maxEvents } = validateOptions(options);
   if (backend !== undefined && typeof backend !== "string") throw invalidType("options.backend", "of type string", backend);
   if (backend !== undefined && backend !== "epoll" && backend !== "kqueue") {
     throw invalidValue("options.backend", `must be "epoll" or "kqueue"`, backend);
   }
-  if (library !== undefined) {
-    if (typeof library !== "string") throw invalidType("options.library", "of type string", library);
-    if (library.length === 0 || library.includes("\0")) {
-      throw invalidValue("options.library", "must be a non-empty path without NUL characters", library);
-    }
-    if (backend === "epoll") throw invalidValue("options.library", `applies to the "kqueue" backend only`, library);
+  const library = validateLibrary(libraryOption);
+  if (library !== undefined && backend === "epoll") {
+    throw invalidValue("options.library", `applies to the "kqueue" backend only`, library);
   }
   const max = maxEvents === undefined ? undefined : validateInteger(maxEvents, "options.maxEvents", 1, 65536);
   const name: PollerBackendName | "none" = backend ?? (library !== undefined ? "kqueue" : platform.backend);
