@@ -15,22 +15,16 @@
 import { errno, errnoNumber, struct } from "../../ffi/index.ts";
 import { unsupportedError } from "../core/errors.ts";
 import { KeventBuffer } from "./codec.ts";
-import { hostKqueueAbi } from "./constants.ts";
+import { hostKqueueAbi, kqueueConstant } from "./constants.ts";
 import { type KeventCall, kqueueFunctions } from "./library.ts";
 
-function kqConstant(name: string): number {
-  const value = hostKqueueAbi.constants[name];
-  if (value === undefined) throw new Error(`bunix: the ${hostKqueueAbi.flavour} kqueue table has no ${name}`);
-  return value;
-}
-
 /** The filter of the wake-up event. */
-export const EVFILT_USER = kqConstant("EVFILT_USER");
-const EV_ADD = kqConstant("EV_ADD");
-const EV_CLEAR = kqConstant("EV_CLEAR");
-const EV_RECEIPT = kqConstant("EV_RECEIPT");
-const EV_ERROR = kqConstant("EV_ERROR");
-const NOTE_TRIGGER = kqConstant("NOTE_TRIGGER");
+export const EVFILT_USER = kqueueConstant("EVFILT_USER");
+const EV_ADD = kqueueConstant("EV_ADD");
+const EV_CLEAR = kqueueConstant("EV_CLEAR");
+const EV_RECEIPT = kqueueConstant("EV_RECEIPT");
+const EV_ERROR = kqueueConstant("EV_ERROR");
+const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
 const EINTR = errnoNumber("EINTR");
 
 /**
