@@ -12,20 +12,16 @@
  * @internal
  * @module
  */
-import { errno, errnoNumber, struct } from "../../ffi/index.ts";
 import { unsupportedError } from "../core/errors.ts";
-import { KeventBuffer } from "./codec.ts";
-import { hostKqueueAbi, kqueueConstant } from "./constants.ts";
+import { KeventChanges } from "./changes.ts";
+import { kqueueConstant } from "./constants.ts";
 import { type KeventCall, kqueueFunctions } from "./library.ts";
 
 /** The filter of the wake-up event. */
 export const EVFILT_USER = kqueueConstant("EVFILT_USER");
 const EV_ADD = kqueueConstant("EV_ADD");
 const EV_CLEAR = kqueueConstant("EV_CLEAR");
-const EV_RECEIPT = kqueueConstant("EV_RECEIPT");
-const EV_ERROR = kqueueConstant("EV_ERROR");
 const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
-const EINTR = errnoNumber("EINTR");
 
 /**
  * The ident of the wake-up event. The Poller's kqueue is its own and registers no other
@@ -48,49 +44,28 @@ export function keventOf(library: string | undefined): KeventCall {
   return symbols.kevent;
 }
 
-/** Submits changes to one kqueue's wake-up event; its buffers are its own (one per thread). */
+/**
+ * Submits changes to one kqueue's wake-up event, each in a kevent() call of its own with
+ * `EV_RECEIPT` (see changes.ts); its buffers are its own (one per thread).
+ */
 export class UserEventChanges {
-  readonly #kevent: KeventCall;
+  readonly #changes: KeventChanges;
   readonly #kqfd: number;
   readonly #ident: number;
-  readonly #change = new KeventBuffer(hostKqueueAbi.kevent, 1);
-  readonly #receipt = new KeventBuffer(hostKqueueAbi.kevent, 1);
-  readonly #zeroTimeout = new Uint32Array(new ArrayBuffer(struct("timespec").size));
 
   constructor(kevent: KeventCall, kqfd: number, ident: number) {
-    this.#kevent = kevent;
+    this.#changes = new KeventChanges(kevent);
     this.#kqfd = kqfd;
     this.#ident = ident;
   }
 
   /** `EV_ADD | EV_CLEAR`: registers the event; a trigger is then reported once. Returns 0 or an errno. */
   add(): number {
-    return this.#submit(EV_ADD | EV_CLEAR, 0);
+    return this.#changes.submit(this.#kqfd, this.#ident, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, 0);
   }
 
   /** `NOTE_TRIGGER`: makes the event ready. Returns 0 or an errno. */
   trigger(): number {
-    return this.#submit(0, NOTE_TRIGGER);
-  }
-
-  /**
-   * One change with `EV_RECEIPT` and one receipt slot (nevents == nchanges), so the call never
-   * waits and reports this change's error alone (libkqueue discards receipts otherwise:
-   * docs/design/libkqueue.md §8).
-   */
-  #submit(flags: number, fflags: number): number {
-    const change = this.#change;
-    const receipt = this.#receipt;
-    change.encode(0, this.#ident, EVFILT_USER, flags | EV_RECEIPT, fflags, 0, 0, 0);
-    for (;;) {
-      const result = this.#kevent(this.#kqfd, change.words, 1, receipt.words, 1, this.#zeroTimeout);
-      if (result < 0) {
-        const code = errno();
-        if (code === EINTR) continue;
-        return code;
-      }
-      if (result === 0 || (receipt.flags(0) & EV_ERROR) === 0) return 0;
-      return receipt.data(0);
-    }
+    return this.#changes.submit(this.#kqfd, this.#ident, EVFILT_USER, 0, NOTE_TRIGGER, 0, 0);
   }
 }
