@@ -15,6 +15,13 @@ import { LOW_WORD, readU64, writeU64 } from "./u64.ts";
  */
 export const MAX_TIME_MS = Number.MAX_SAFE_INTEGER;
 
+/**
+ * The longest timer duration, in ms, whose count of microseconds is still an exact integer: a
+ * kqueue timer (`Kqueue.registerTimer`) is set in microseconds, and the Poller keeps the same limit
+ * on both backends.
+ */
+export const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
 const NS_PER_MS = 1e6;
 const NS_PER_SECOND = 1e9;
 

@@ -32,6 +32,7 @@ import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
 import { KqueueRegistrations } from "./registrations.ts";
 import { FdResource } from "../core/resource.ts";
 import { continueTimedWait, validateTimeout } from "../core/timeout.ts";
+import { MAX_TIMER_MS } from "../core/timespec.ts";
 import { validateInteger, validateOptions } from "../core/validate.ts";
 
 export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "../kevent/constants.ts";
@@ -61,8 +62,6 @@ const INT16_MAX = 0x7fff;
 const UINT16_MAX = 0xffff;
 // Timers made by registerTimer get idents from here up; see registerTimer.
 const FIRST_TIMER_IDENT = 2 ** 32;
-// The longest registerTimer duration whose microsecond count is still an exact integer.
-const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 const EINTR = errnoNumber("EINTR");
 // The most events a waitAsync helper thread collects per kevent() (see [readinessSource]).
 const HELPER_MAX_EVENTS = 1024;

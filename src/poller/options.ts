@@ -6,6 +6,7 @@
 import { SystemError, invalidType, invalidValue, outOfRange, unsupportedError } from "../core/errors.ts";
 import { hostOs } from "../../ffi/index.ts";
 import { platform } from "../core/platform.ts";
+import { MAX_TIMER_MS } from "../core/timespec.ts";
 import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
 import { validateLibrary } from "../kevent/library.ts";
 import type { PollerBackendName } from "./backend.ts";
@@ -144,9 +145,6 @@ export function readMode(options: PollerAddOptions | undefined, fallback: number
   if (mode === "oneshot") return MODE_ONESHOT;
   throw invalidValue("options.mode", `must be "level", "edge" or "oneshot"`, mode);
 }
-
-// The longest timer both backends keep exactly: Kqueue counts whole microseconds in a safe integer.
-const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 /** A timer's `ms` and `repeat`, checked. @internal */
 export function readTimer(ms: unknown, options: TimerOptions | undefined): { ms: number; repeat: boolean } {
