@@ -17,7 +17,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { errno, errnoNumber, hostOs, struct } from "../../ffi/index.ts";
+import { errno, errnoNumber, hostOs } from "../../ffi/index.ts";
 import { KeventHelper } from "../async/libkqueue-helper/helper.ts";
 import { readinessEngine } from "../async/readiness-thread/engine.ts";
 import { type ReadinessSource, readinessSource } from "../async/source.ts";
@@ -32,7 +32,7 @@ import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
 import { KqueueRegistrations } from "./registrations.ts";
 import { FdResource } from "../core/resource.ts";
 import { continueTimedWait, validateTimeout } from "../core/timeout.ts";
-import { MAX_TIMER_MS } from "../core/timespec.ts";
+import { MAX_TIMER_MS, timeLayout, writeTimespec } from "../core/timespec.ts";
 import { validateInteger, validateOptions } from "../core/validate.ts";
 
 export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "../kevent/constants.ts";
@@ -131,8 +131,6 @@ export class Kqueue<T = unknown> extends FdResource {
   // struct timespec for the wait's timeout, and an all-zero one for change calls.
   readonly #timeout: Uint32Array;
   readonly #zeroTimeout: Uint32Array;
-  readonly #secWord: number;
-  readonly #nsecWord: number;
   readonly #timerMicroseconds: number;
   readonly #noteExitStatus: number;
   #nextTimerIdent = FIRST_TIMER_IDENT;
@@ -188,11 +186,9 @@ export class Kqueue<T = unknown> extends FdResource {
     this.#receipt = new KeventBuffer(hostKqueueAbi.kevent, 1);
     this.#events = new KeventBuffer(hostKqueueAbi.kevent, maxEvents);
     this.#list = new KeventList(this.#events, this.#registrations.handles);
-    const timespec = struct("timespec");
-    this.#timeout = new Uint32Array(new ArrayBuffer(timespec.size));
-    this.#zeroTimeout = new Uint32Array(new ArrayBuffer(timespec.size));
-    this.#secWord = timespec.fields.tv_sec.offset / 4;
-    this.#nsecWord = timespec.fields.tv_nsec.offset / 4;
+    const timespecBytes = timeLayout().timespecBytes;
+    this.#timeout = new Uint32Array(new ArrayBuffer(timespecBytes));
+    this.#zeroTimeout = new Uint32Array(new ArrayBuffer(timespecBytes));
     this.#timerMicroseconds = hostKqueueAbi.timerMicrosecondsFlag;
     this.#noteExitStatus = hostKqueueAbi.noteExitStatus;
   }
@@ -598,13 +594,8 @@ export class Kqueue<T = unknown> extends FdResource {
   // for -1, forever). A field, so continueTimedWait gets the same function every time.
   readonly #waitOnce = (ms: number): number => {
     if (ms < 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, null);
-    const timeout = this.#timeout;
-    const seconds = Math.floor(ms / 1000);
-    timeout[this.#secWord] = seconds >>> 0;
-    timeout[this.#secWord + 1] = Math.floor(seconds / 2 ** 32) >>> 0;
-    timeout[this.#nsecWord] = (ms - seconds * 1000) * 1_000_000;
-    timeout[this.#nsecWord + 1] = 0;
-    return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, timeout);
+    writeTimespec(this.#timeout, 0, ms);
+    return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#timeout);
   };
 
   /**
