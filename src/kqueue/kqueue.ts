@@ -128,7 +128,7 @@ export class Kqueue<T = unknown> extends FdResource {
   readonly #events: KeventBuffer;
   readonly #list: KeventList<T>;
   readonly #maxEvents: number;
-  // struct timespec for the wait's timeout, and an all-zero one for change calls.
+  // struct timespec for the wait's timeout, and an all-zero one for change calls and polls.
   readonly #timeout: Uint32Array;
   readonly #zeroTimeout: Uint32Array;
   readonly #timerMicroseconds: number;
@@ -591,9 +591,11 @@ export class Kqueue<T = unknown> extends FdResource {
   }
 
   // One waiting kevent() call: no changes, the whole event buffer, `ms` as a timespec (or NULL
-  // for -1, forever). A field, so continueTimedWait gets the same function every time.
+  // for -1, forever). A field, so continueTimedWait gets the same function every time. A poll
+  // passes the zeroed timespec of the change calls: wait(0) is the hot path, and needs no encoding.
   readonly #waitOnce = (ms: number): number => {
     if (ms < 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, null);
+    if (ms === 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#zeroTimeout);
     writeTimespec(this.#timeout, 0, ms);
     return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#timeout);
   };
