@@ -1,8 +1,8 @@
 /**
  * A kqueue helper thread: on request, one `kevent(kq, NULL, 0, events, n, NULL)` straight into
  * shared memory, for a kqueue whose descriptor cannot be watched by another instance (libkqueue's:
- * docs/design/libkqueue.md §10). The handshake is in kevent-slots.ts; the main thread's side in
- * kevent-helper.ts. Between requests the thread sleeps in `Atomics.wait`; it is woken out of
+ * docs/design/libkqueue.md §10). The handshake is in handshake.ts; the main thread's side in
+ * helper.ts. Between requests the thread sleeps in `Atomics.wait`; it is woken out of
  * `kevent()` by a private user event the main thread triggers on the kqueue.
  *
  * @internal
