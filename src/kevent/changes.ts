@@ -9,7 +9,8 @@
  */
 import { struct } from "../../ffi/index.ts";
 import { KeventBuffer } from "./codec.ts";
-import { type KeventCall, submitWithReceipt } from "./receipt.ts";
+import type { KeventCall } from "./library.ts";
+import { submitWithReceipt } from "./receipt.ts";
 import { hostKqueueAbi, kqueueConstant } from "./constants.ts";
 
 const EV_RECEIPT = kqueueConstant("EV_RECEIPT");

@@ -6,12 +6,10 @@
  * @internal
  * @module
  */
-import { errno, errnoNumber, type loadNativeKqueue } from "../../ffi/index.ts";
+import { errno, errnoNumber } from "../../ffi/index.ts";
 import type { KeventBuffer } from "./codec.ts";
 import { kqueueConstant } from "./constants.ts";
-
-/** A bound `kevent` function: the native kqueue's or libkqueue's. */
-export type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
+import type { KeventCall } from "./library.ts";
 
 const EINTR = errnoNumber("EINTR");
 const EV_ERROR = kqueueConstant("EV_ERROR");

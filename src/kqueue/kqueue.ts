@@ -17,14 +17,14 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { errno, errnoNumber, hostOs, loadKqueueFrom, loadNativeKqueue, struct } from "../../ffi/index.ts";
-import { KeventHelper } from "../async/libkqueue-helper/helper.ts";
-import { readinessEngine } from "../async/readiness-thread/engine.ts";
-import { type ReadinessSource, readinessSource } from "../async/source.ts";
+import { errno, errnoNumber, hostOs } from "../../ffi/index.ts";
+import { KeventHelper, kqueueWatch } from "../async/index.ts";
+import { type ReadinessWatch, readinessWatch } from "../async/watch.ts";
 import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
-import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
+import { SystemError, invalidType, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../core/fd.ts";
 import { KeventBuffer } from "../kevent/codec.ts";
+import { type KeventCall, type KqueueFunctions, kqueueFunctions, validateLibrary } from "../kevent/library.ts";
 import { submitWithReceipt } from "../kevent/receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
 import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
@@ -33,12 +33,11 @@ import { LOST_EXIT_ERRNO, isChildOfThisProcess, pauseAfterEmptyReturns } from ".
 import { FdResource } from "../core/resource.ts";
 import { openRecordingLibraryFds } from "../core/library-fds.ts";
 import { continueTimedWait, validateTimeout } from "../core/timeout.ts";
+import { MAX_TIMER_MS, timeLayout, writeTimespec } from "../core/timespec.ts";
 import { validateInteger, validateOptions } from "../core/validate.ts";
 
 export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "../kevent/constants.ts";
 export { KeventList, type Kevent } from "./kevent-list.ts";
-
-type KqueueSymbols = NonNullable<ReturnType<typeof loadNativeKqueue>>;
 
 /** Options of {@link Kqueue}. */
 export interface KqueueOptions {
@@ -64,10 +63,8 @@ const INT16_MAX = 0x7fff;
 const UINT16_MAX = 0xffff;
 // Timers made by registerTimer get idents from here up; see registerTimer.
 const FIRST_TIMER_IDENT = 2 ** 32;
-// The longest registerTimer duration whose microsecond count is still an exact integer.
-const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 const EINTR = errnoNumber("EINTR");
-// The most events a waitAsync helper thread collects per kevent() (see [readinessSource]).
+// The most events a waitAsync helper thread collects per kevent() (see [readinessWatch]).
 const HELPER_MAX_EVENTS = 1024;
 
 const EV_ADD = kqueueConstant("EV_ADD");
@@ -85,9 +82,6 @@ const EVFILT_TIMER = kqueueConstant("EVFILT_TIMER");
 const EVFILT_USER = kqueueConstant("EVFILT_USER");
 const NOTE_EXIT = kqueueConstant("NOTE_EXIT");
 const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
-
-// Loaded libraries by path: a second Kqueue over the same library reuses the bindings.
-const libraries = new Map<string, KqueueSymbols>();
 
 /**
  * A kqueue: register interest in descriptors, processes, signals, timers, files and user events,
@@ -130,18 +124,16 @@ const libraries = new Map<string, KqueueSymbols>();
  * ```
  */
 export class Kqueue<T = unknown> extends FdResource {
-  readonly #kevent: KqueueSymbols["kevent"];
+  readonly #kevent: KeventCall;
   readonly #registrations = new KqueueRegistrations<T>();
   readonly #change: KeventBuffer;
   readonly #receipt: KeventBuffer;
   readonly #events: KeventBuffer;
   readonly #list: KeventList<T>;
   readonly #maxEvents: number;
-  // struct timespec for the wait's timeout, and an all-zero one for change calls.
+  // struct timespec for the wait's timeout, and an all-zero one for change calls and polls.
   readonly #timeout: Uint32Array;
   readonly #zeroTimeout: Uint32Array;
-  readonly #secWord: number;
-  readonly #nsecWord: number;
   readonly #timerMicroseconds: number;
   readonly #noteExitStatus: number;
   #nextTimerIdent = FIRST_TIMER_IDENT;
@@ -151,8 +143,8 @@ export class Kqueue<T = unknown> extends FdResource {
   #async: AsyncWaiter<KeventList<T>> | undefined;
   /** With a `library` kqueue: the helper thread that calls kevent() for `waitAsync`. */
   #helper: KeventHelper | undefined;
-  /** Readiness sources made for async waiters (this instance's own, a Poller's): released at close. */
-  readonly #sources: ReadinessSource[] = [];
+  /** Readiness watches made for async waiters (this instance's own, a Poller's): released at close. */
+  readonly #watches: ReadinessWatch[] = [];
   /**
    * `library` kqueue: process watches whose exit was lost (lost-exits.ts), removed from the
    * library and not yet reported: [pid, slot, generation, …].
@@ -205,11 +197,9 @@ export class Kqueue<T = unknown> extends FdResource {
     this.#receipt = new KeventBuffer(hostKqueueAbi.kevent, 1);
     this.#events = new KeventBuffer(hostKqueueAbi.kevent, maxEvents);
     this.#list = new KeventList(this.#events, this.#registrations.handles);
-    const timespec = struct("timespec");
-    this.#timeout = new Uint32Array(new ArrayBuffer(timespec.size));
-    this.#zeroTimeout = new Uint32Array(new ArrayBuffer(timespec.size));
-    this.#secWord = timespec.fields.tv_sec.offset / 4;
-    this.#nsecWord = timespec.fields.tv_nsec.offset / 4;
+    const timespecBytes = timeLayout().timespecBytes;
+    this.#timeout = new Uint32Array(new ArrayBuffer(timespecBytes));
+    this.#zeroTimeout = new Uint32Array(new ArrayBuffer(timespecBytes));
     this.#timerMicroseconds = hostKqueueAbi.timerMicrosecondsFlag;
     this.#noteExitStatus = hostKqueueAbi.noteExitStatus;
   }
@@ -541,42 +531,27 @@ export class Kqueue<T = unknown> extends FdResource {
 
   /**
    * kevent(2) without blocking the JS thread: resolves with this instance's reusable
-   * {@link KeventList} when events are ready, or when the timeout passes (then empty).
+   * {@link KeventList} when events are ready, or when the timeout passes (then empty). The rules
+   * (timeout, abort, close, one wait at a time, keeping the process alive, errors) are those of
+   * every `waitAsync`: see {@link WaitAsyncOptions}.
    *
    * How it waits depends on where the kqueue comes from:
    *
    * - The native kqueue (macOS, FreeBSD): a helper thread (one per JS thread, started on first use
    *   and stopped after 100 ms without waits) sleeps in `kevent` on a private kqueue in which this
    *   kqueue's descriptor is registered `EVFILT_READ | EV_ONESHOT` (a kqueue descriptor is readable
-   *   while events are pending). When it reports, this thread collects the events itself with
-   *   `wait(0)`, so `ONESHOT`, `CLEAR` and `DISPATCH` behave exactly as with `wait`.
-   * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched
-   *   (docs/design/libkqueue.md §10): a helper thread of this instance's own calls `kevent` on it
-   *   directly, into shared memory, and hands what it got to this thread's next `wait` or
-   *   `waitAsync`. Nothing is lost if the wait was aborted meanwhile. A synchronous `wait` (and
-   *   `close`) first wakes that helper out of `kevent` with a private user event (ident
-   *   `UINTPTR_MAX`, which `register` cannot name; it never shows in results) and waits for it,
-   *   typically microseconds. Each waiting libkqueue `Kqueue` costs one thread; it stops after
-   *   100 ms without waits.
+   *   while events are pending).
+   * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched: a helper
+   *   thread of this instance's own calls `kevent` on it directly, into shared memory, and hands
+   *   what it got to this thread's next `wait` or `waitAsync`. Nothing is lost if the wait was
+   *   aborted meanwhile. A synchronous `wait` (and `close`) first wakes that helper out of
+   *   `kevent` with a private user event (ident `UINTPTR_MAX`, which `register` cannot name; it
+   *   never shows in results) and waits for it, typically microseconds. Each waiting libkqueue
+   *   `Kqueue` costs one thread; it stops after 100 ms without waits.
    *
-   * Either way nothing busy-polls, udata resolves on this thread, and a ready kqueue resolves on
-   * the next turn of the event loop without any helper. Expect a wake-up latency of a few tens of
-   * microseconds, or pass `{ busyPoll: true }` for a few microseconds at the cost of a core.
-   *
-   * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
-   *   on the next turn. It resolves never early, with what a last `wait(0)` finds.
-   * - `signal`: aborting rejects with `signal.reason` (an `AbortError` `DOMException` by default),
-   *   at once if already aborted. Aborts and timeouts take no events: what was not delivered comes
-   *   with the next wait.
-   * - `close()` while a wait is pending rejects it with a `SystemError` EBADF.
-   * - One `waitAsync` at a time per instance: a second while one is pending rejects with EBUSY.
-   *   Synchronous `wait`s may be mixed in; a pending `waitAsync` goes on waiting.
-   * - A pending wait keeps the process alive; the process exits normally once nothing is pending.
-   * - In a Worker, let pending waits settle (or abort them) and close instances before
-   *   `terminate()` (see `Epoll.waitAsync`).
-   *
-   * Errors are rejections, never throws: EBADF (syscall `"Kqueue.waitAsync"`) when the instance
-   * is closed, TypeError/RangeError for bad arguments, EBUSY as above, and the errors of `kevent`.
+   * Either way nothing busy-polls and udata resolves on this thread. Expect a wake-up latency of a
+   * few tens of microseconds, or pass `{ busyPoll: true }` for a few microseconds at the cost of a
+   * core. Besides the errors of `kevent`, nothing else can fail.
    *
    * @param timeoutMs - how long to wait, in ms; default forever.
    * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
@@ -592,62 +567,53 @@ export class Kqueue<T = unknown> extends FdResource {
    * ```
    */
   waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<KeventList<T>> {
-    this.#async ??= new AsyncWaiter<KeventList<T>>({
-      kind: "Kqueue",
-      isClosed: () => this.closed,
-      poll: () => this.wait(0),
-      isReady: (list) => list.length > 0,
-      createSource: (onReady, onError) => this[readinessSource](onReady, onError),
-    });
-    return this.#async.waitAsync(timeoutMs, options);
+    return this.#waiter().waitAsync(timeoutMs, options);
+  }
+
+  #waiter(): AsyncWaiter<KeventList<T>> {
+    return (this.#async ??= new AsyncWaiter("Kqueue", this, (onReady, onError) => this[readinessWatch](onReady, onError)));
   }
 
   /**
-   * The source that reports this kqueue's readiness to an async waiter: its descriptor in the
-   * shared readiness thread's outer kqueue (native), or a helper thread that calls kevent() on it
-   * and leaves what it got for the next `wait` (a `library` kqueue). For `waitAsync` and the
-   * `Poller`; one per instance.
+   * The watch that reports this kqueue's readiness to an async waiter (the table in
+   * src/async/index.ts): its descriptor in the shared readiness thread's outer kqueue (native),
+   * or a helper thread that calls kevent() on it and leaves what it got for the next `wait` (a
+   * `library` kqueue). For `waitAsync` and the `Poller`; one per instance.
    * @internal
    */
-  [readinessSource](onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
+  [readinessWatch](onReady: () => void, onError: (error: unknown) => void): ReadinessWatch {
     const fd = this.openFd("waitAsync");
-    if (this.#library === undefined) {
-      const source = readinessEngine().watch(fd, onReady, onError);
-      this.#sources.push(source);
-      return source;
-    }
     // The helper's stash is drained by this instance's wait(): there can be only one.
-    if (this.#helper !== undefined) throw new Error("bunix: this Kqueue already has a readiness source");
+    if (this.#helper !== undefined) throw new Error("bunix: this Kqueue already has a readiness watch");
     // libkqueue returns at most 512 events per call anyway; more would only be memory.
     const capacity = Math.min(this.#maxEvents, HELPER_MAX_EVENTS);
+    // An empty return of the helper's kevent() may be a lost process exit (lost-exits.ts).
     const onEmpty = () => void this.#findLostExits();
     const options = { fd, library: this.#library, kevent: this.#kevent, capacity, owner: this, onEmpty };
-    this.#helper = new KeventHelper(options, onReady, onError);
-    this.#sources.push(this.#helper);
-    return this.#helper;
+    const watch = kqueueWatch(options, onReady, onError);
+    if (watch instanceof KeventHelper) this.#helper = watch;
+    this.#watches.push(watch);
+    return watch;
   }
 
   /** Forgets every registration and empties the list, just before the descriptor is closed. */
   protected override releaseResources(): void {
     // First: a pending waitAsync rejects, and a helper thread leaves kevent() before the close.
     this.#async?.close();
-    for (const source of this.#sources.splice(0)) source.dispose();
+    for (const watch of this.#watches.splice(0)) watch.dispose();
     this.#helper = undefined;
     setKeventListLength(this.#list, 0);
     this.#registrations.clear();
   }
 
   // One waiting kevent() call: no changes, the whole event buffer, `ms` as a timespec (or NULL
-  // for -1, forever). A field, so continueTimedWait gets the same function every time.
+  // for -1, forever). A field, so continueTimedWait gets the same function every time. A poll
+  // passes the zeroed timespec of the change calls: wait(0) is the hot path, and needs no encoding.
   readonly #waitOnce = (ms: number): number => {
     if (ms < 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, null);
-    const timeout = this.#timeout;
-    const seconds = Math.floor(ms / 1000);
-    timeout[this.#secWord] = seconds >>> 0;
-    timeout[this.#secWord + 1] = Math.floor(seconds / 2 ** 32) >>> 0;
-    timeout[this.#nsecWord] = (ms - seconds * 1000) * 1_000_000;
-    timeout[this.#nsecWord + 1] = 0;
-    return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, timeout);
+    if (ms === 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#zeroTimeout);
+    writeTimespec(this.#timeout, 0, ms);
+    return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#timeout);
   };
 
   // A `library` kqueue's waiting call: an empty return before the timeout is checked for lost
@@ -811,35 +777,19 @@ function throwIfFailed(code: number): void {
   if (code !== 0) throw SystemError.fromErrno(code, "kevent");
 }
 
-function validateLibrary(library: unknown): string | undefined {
-  if (library === undefined) return undefined;
-  if (typeof library !== "string") throw invalidType("options.library", "of type string", library);
-  if (library.length === 0 || library.includes("\0")) {
-    throw invalidValue("options.library", "must be a non-empty path without NUL characters", library);
-  }
-  return library;
-}
-
 /** The kqueue and kevent functions: the C library's, or those of `library`. */
-function openBackend(library: string | undefined): KqueueSymbols {
-  if (library === undefined) {
-    const symbols = loadNativeKqueue();
-    if (symbols === undefined) {
-      throw unsupportedError(
-        "Kqueue",
-        `not supported on ${hostOs} without a kqueue library: pass { library } naming one, such as libkqueue.so.0`,
-      );
-    }
-    return symbols;
+function openBackend(library: string | undefined): KqueueFunctions {
+  let symbols: KqueueFunctions | undefined;
+  try {
+    symbols = kqueueFunctions(library);
+  } catch (cause) {
+    throw libraryError(library!, cause); // only loading a library by path throws
   }
-  let symbols = libraries.get(library);
   if (symbols === undefined) {
-    try {
-      symbols = loadKqueueFrom(library);
-    } catch (cause) {
-      throw libraryError(library, cause);
-    }
-    libraries.set(library, symbols);
+    throw unsupportedError(
+      "Kqueue",
+      `not supported on ${hostOs} without a kqueue library: pass { library } naming one, such as libkqueue.so.0`,
+    );
   }
   return symbols;
 }

@@ -422,18 +422,11 @@ export class Poller<T = unknown> implements Disposable {
   /**
    * `epoll_wait(2)` or `kevent(2)` without blocking the JS thread: resolves with this Poller's
    * reusable {@link PollEvents} when entries are ready, when a {@link Waker} wakes it (then possibly
-   * empty), or when the timeout passes (then empty).
-   *
-   * On epoll, Bun's own event loop watches this Poller's descriptor (see `Epoll.waitAsync`); on
-   * kqueue a helper thread sleeps in the kernel on it (libkqueue: on the kqueue itself) and wakes
-   * this thread. Either way this thread then collects the entries with `wait(0)`, so modes, timers,
-   * processes and user data behave exactly as with {@link Poller.wait}. Nothing busy-polls unless
-   * `busyPoll` is asked for. One `waitAsync` at a time: a second while one is pending rejects with
-   * EBUSY. A pending wait keeps the process alive, like a pending socket read.
-   *
-   * Errors are rejections, never throws: EBADF (syscall `"Poller.waitAsync"`) when the Poller is
-   * closed, before or while waiting; the signal's reason (an `AbortError` by default) when
-   * `options.signal` aborts, and then no entry is lost: it comes with the next wait.
+   * empty), or when the timeout passes (then empty). The rules (timeout, abort, close, one wait at
+   * a time, keeping the process alive, errors) are those of every `waitAsync`: see
+   * {@link WaitAsyncOptions}. The Poller is watched as its backend is (`Epoll.waitAsync`,
+   * `Kqueue.waitAsync`), and collects its entries with `wait(0)`, so modes, timers, processes and
+   * user data behave exactly as with {@link Poller.wait}.
    *
    * @param timeoutMs - as for `wait`; default forever.
    * @param options - `signal` to cancel; `busyPoll` to spin on `wait(0)` for the lowest latency.
@@ -447,15 +440,17 @@ export class Poller<T = unknown> implements Disposable {
    * ```
    */
   waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<PollEvents<T>> {
-    this.#async ??= new AsyncWaiter<PollEvents<T>>({
-      kind: "Poller",
-      isClosed: () => this.#closed,
-      poll: () => this.wait(0),
-      // A swallowed wake-up leaves no entry, yet must end the wait as it ends a blocking one.
-      isReady: (events) => events.length > 0 || this.#backend.woke,
-      createSource: (onReady, onError) => this.#backend.readinessSource(onReady, onError),
-    });
-    return this.#async.waitAsync(timeoutMs, options);
+    return this.#waiter().waitAsync(timeoutMs, options);
+  }
+
+  #waiter(): AsyncWaiter<PollEvents<T>> {
+    // A swallowed wake-up leaves no entry, yet must end the wait as it ends a blocking one.
+    return (this.#async ??= new AsyncWaiter(
+      "Poller",
+      this,
+      (onReady, onError) => this.#backend.readinessWatch(onReady, onError),
+      () => this.#backend.woke,
+    ));
   }
 
   /**

@@ -1,14 +1,15 @@
 /**
  * A kqueue helper thread: on request, one `kevent(kq, NULL, 0, events, n, NULL)` straight into
  * shared memory, for a kqueue whose descriptor cannot be watched by another instance (libkqueue's:
- * docs/design/libkqueue.md §10). The handshake is in kevent-slots.ts; the main thread's side in
- * kevent-helper.ts. Between requests the thread sleeps in `Atomics.wait`; it is woken out of
+ * docs/design/libkqueue.md §10). The handshake is in handshake.ts; the main thread's side in
+ * helper.ts. Between requests the thread sleeps in `Atomics.wait`; it is woken out of
  * `kevent()` by a private user event the main thread triggers on the kqueue.
  *
  * @internal
  * @module
  */
-import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue } from "../../../ffi/index.ts";
+import { errno, errnoNumber } from "../../../ffi/index.ts";
+import { type KeventCall, kqueueFunctions } from "../../kevent/library.ts";
 import { pauseAfterEmptyReturns } from "../../kqueue/lost-exits.ts";
 import { DONE, EXIT, REQUESTED, RESULT, RUNNING, STATE, type KeventHelperStart } from "./handshake.ts";
 
@@ -20,7 +21,7 @@ self.onmessage = (event: MessageEvent<KeventHelperStart>) => {
   self.onmessage = null;
   const { control, events, capacity, fd, library } = event.data;
   try {
-    const symbols = library === undefined ? loadNativeKqueue() : loadKqueueFrom(library);
+    const symbols = kqueueFunctions(library);
     if (symbols === undefined) throw new Error("no kevent on this platform");
     serve(control, events, capacity, fd, symbols.kevent);
   } catch (error) {
@@ -33,7 +34,7 @@ function serve(
   events: Uint32Array,
   capacity: number,
   fd: number,
-  kevent: NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"],
+  kevent: KeventCall,
 ): void {
   // Empty returns in a row: each is reported, and a run of them is paced so the thread never spins.
   let empty = 0;
