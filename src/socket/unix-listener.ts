@@ -5,13 +5,14 @@
  */
 import { errnoNumber, errno as readErrno } from "../../ffi/index.ts";
 import { SystemError, invalidType } from "../core/errors.ts";
-import { closeDescriptor, setNonblocking } from "../core/fd.ts";
+import { closeDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
-import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
-import { encodeAddress } from "./address.ts";
+import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
+import { decodeAddress, encodeAddress } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
-import { checkTypeSupported, openSocket, prepareDescriptor, socketKernel, validateChoice } from "./kernel.ts";
+import { inspectSocket } from "./inspect.ts";
+import { checkTypeSupported, openSocket, prepareDescriptor, setNoSigpipe, socketKernel, validateChoice } from "./kernel.ts";
 import { wrapSocket, type UnixSocket } from "./unix-socket.ts";
 
 const EAGAIN = errnoNumber("EAGAIN");
@@ -24,6 +25,15 @@ export interface UnixListenOptions {
   /** How many connections may wait to be accepted, 0 to 2^31 - 1; default SOMAXCONN. The kernel caps it. */
   readonly backlog?: number;
   /** Create the listener nonblocking: `accept` returns `null` when nobody is waiting. Default false. */
+  readonly nonblocking?: boolean;
+}
+
+/** Options of {@link UnixListener.fromFd}. */
+export interface UnixListenerFromFdOptions {
+  /**
+   * Put the listener in this mode (fcntl O_NONBLOCK). Default: keep the mode the descriptor has,
+   * which for an inherited one is whatever the process that made it chose.
+   */
   readonly nonblocking?: boolean;
 }
 
@@ -107,7 +117,45 @@ export class UnixListener extends FdResource {
     return new UnixListener(fd, path, type, nonblocking, bound);
   }
 
-  /** The path (or `"\0"`-prefixed abstract name) the listener is bound to. */
+  /**
+   * Takes ownership of `fd`, a listening Unix-domain socket made elsewhere: inherited from a
+   * supervisor, activated by systemd (see {@link listenFds}), or received with `recv` from the
+   * process this one replaces. Makes it close-on-exec; its type and path are read from the socket.
+   *
+   * Such a listener did not create its socket file and never removes it, on `close()` or
+   * otherwise: the file stays for whoever made it (and for the next process to take the socket).
+   *
+   * Everything is checked before anything is changed: on any error the descriptor is left open,
+   * untouched, and still yours.
+   *
+   * @throws SystemError EBADF (not open), ENOTSOCK (not a socket), EINVAL (a socket of another
+   *   family, or one that is not listening: connected and bound sockets belong to
+   *   `UnixSocket.fromFd`). RangeError / TypeError for a bad `fd` or options.
+   * @example
+   * ```ts
+   * import { UnixListener, childChannel } from "bunix";
+   * // The old server sent its listener over the channel; this process serves on it from now on.
+   * const { fds } = childChannel().recv(16, { maxFds: 1 })!;
+   * using server = UnixListener.fromFd(fds[0]!, { nonblocking: true });
+   * ```
+   */
+  static fromFd(fd: number, options?: UnixListenerFromFdOptions): UnixListener {
+    validateFd(fd);
+    const opts = validateOptions(options);
+    const wanted = opts.nonblocking === undefined ? undefined : validateBoolean(opts.nonblocking, "options.nonblocking", false);
+    const found = inspectSocket(fd, "UnixListener.fromFd", true);
+    const path = decodeAddress(found.address, found.addressLength) ?? "";
+    setCloseOnExec(fd);
+    setNoSigpipe(fd);
+    if (wanted !== undefined && wanted !== found.nonblocking) setNonblocking(fd, wanted);
+    // A listening socket is stream or seqpacket: listen(2) refuses datagram sockets.
+    return new UnixListener(fd, path, found.type as "stream" | "seqpacket", wanted ?? found.nonblocking, null);
+  }
+
+  /**
+   * The path (or `"\0"`-prefixed abstract name) the listener is bound to. For a listener from
+   * {@link UnixListener.fromFd}, the path the kernel reports for the socket (`""` when unnamed).
+   */
   get path(): string {
     return this.#path;
   }

@@ -4,22 +4,21 @@
  *
  * @module
  */
-import { errno as readErrnoNow, struct } from "../../ffi/index.ts";
+import { errno as readErrnoNow } from "../../ffi/index.ts";
 import { SystemError, invalidType } from "../core/errors.ts";
-import { closeDescriptor, duplicateDescriptor, isNonblocking, setCloseOnExec, setNonblocking } from "../core/fd.ts";
+import { closeDescriptor, duplicateDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
 import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
-import { encodeAddress, readFamily } from "./address.ts";
+import { encodeAddress } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
+import { inspectSocket } from "./inspect.ts";
 import { readPeerCredentials, type PeerCredentials } from "./credentials.ts";
 import {
   checkTypeSupported,
-  getIntOption,
   openSocket,
   setNoSigpipe,
   socketKernel,
-  socketTypeOf,
   validateChoice,
   type ShutdownHow,
   type SocketType,
@@ -194,11 +193,16 @@ export class UnixSocket extends FdResource {
   }
 
   /**
-   * Takes ownership of `fd`, an open Unix-domain socket (one received with `recv`, or inherited),
-   * and makes it close-on-exec. Its type and blocking mode are read from the descriptor.
+   * Takes ownership of `fd`, an open Unix-domain socket that is connected or bound (one received
+   * with `recv`, or inherited), and makes it close-on-exec. Its type and blocking mode are read
+   * from the descriptor. A bound datagram socket taken this way never removes its socket file:
+   * whoever bound it owns that.
    *
-   * @throws SystemError EBADF (not open), ENOTSOCK (not a socket), EAFNOSUPPORT (a socket of
-   *   another family). RangeError / TypeError for a bad `fd`.
+   * Everything is checked before anything is changed: on any error the descriptor is left open,
+   * untouched, and still yours. A listening socket belongs to {@link UnixListener.fromFd}.
+   *
+   * @throws SystemError EBADF (not open), ENOTSOCK (not a socket), EINVAL (a socket of another
+   *   family or type, or a listening socket). RangeError / TypeError for a bad `fd`.
    * @example
    * ```ts
    * import { UnixSocket } from "bunix";
@@ -398,20 +402,14 @@ export class UnixSocket extends FdResource {
 const noFds: readonly number[] = Object.freeze([]);
 
 /**
- * Wraps an open descriptor after checking that it is a Unix-domain socket; takes ownership and
- * makes it close-on-exec. `method` names the caller in errors.
+ * Wraps an open descriptor after checking that it is a Unix-domain socket that is not listening;
+ * takes ownership and makes it close-on-exec. `method` names the caller in errors. A descriptor
+ * that fails a check is left as it was.
  * @internal
  */
 export function adoptSocket(fd: number, method: string): UnixSocket {
-  const k = socketKernel();
-  const type = socketTypeOf(getIntOption(fd, k.solSocket, k.soType));
-  const address = new Uint8Array(new ArrayBuffer(struct("sockaddr_un").size));
-  k.lengthCell[0] = address.byteLength;
-  if (k.symbols.getsockname(fd, address, k.lengthCell) !== 0) throw SystemError.fromErrno(readErrnoNow(), "getsockname");
-  if (readFamily(address) !== k.afUnix || type === undefined) {
-    throw new SystemError("EAFNOSUPPORT", method, `fd ${fd} is not a Unix-domain stream, dgram or seqpacket socket`);
-  }
+  const { type, nonblocking } = inspectSocket(fd, method, false);
   setCloseOnExec(fd);
   setNoSigpipe(fd);
-  return wrap(fd, type, isNonblocking(fd), null);
+  return wrap(fd, type, nonblocking, null);
 }
