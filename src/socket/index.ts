@@ -13,6 +13,7 @@ export {
   type PeerCredentials,
   type ReceivedMessage,
   type SendData,
+  type SocketPath,
   type ShutdownHow,
   type SocketType,
   type UnixBindOptions,

@@ -9,7 +9,7 @@ import { closeDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
 import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
-import { decodeAddress, encodeAddress } from "./address.ts";
+import { decodeAddress, encodeAddress, type SocketPath } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
 import { inspectSocket } from "./inspect.ts";
 import { checkTypeSupported, openSocket, prepareDescriptor, setNoSigpipe, socketKernel, validateChoice } from "./kernel.ts";
@@ -80,7 +80,8 @@ export class UnixListener extends FdResource {
    * name. An existing file at `path` (a stale socket file included) is never removed: bind fails
    * with EADDRINUSE, and removing a stale file is the caller's decision.
    *
-   * @param path - at most 107 UTF-8 bytes on Linux, 103 on BSD and macOS.
+   * @param path - a string (UTF-8) or the name's exact bytes, at most 108 bytes on Linux (filling
+   *   sun_path, no NUL), 103 on BSD and macOS.
    * @throws SystemError EADDRINUSE (something exists at `path`), ENOENT (no such directory),
    *   EACCES, EROFS. RangeError when `path` is empty or too long, or `backlog` out of range;
    *   TypeError for other bad arguments. ENOTSUP for an abstract name off Linux, or seqpacket
@@ -93,7 +94,7 @@ export class UnixListener extends FdResource {
    * ```
    */
   // `override`: a static `bind` shadows Function.prototype.bind on the class, by design of the API.
-  static override bind(path: string, options?: UnixListenOptions): UnixListener {
+  static override bind(path: SocketPath, options?: UnixListenOptions): UnixListener {
     const opts = validateOptions(options);
     const type = opts.type === undefined ? "stream" : validateChoice(opts.type, "options.type", ["stream", "seqpacket"]);
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
@@ -107,14 +108,14 @@ export class UnixListener extends FdResource {
       closeDescriptor(fd);
       throw error;
     }
-    const bound = address.abstract ? null : BoundPath.record(path);
+    const bound = address.abstract ? null : BoundPath.record(address.given);
     if (k.symbols.listen(fd, backlog) !== 0) {
       const error = SystemError.fromErrno(readErrno(), "listen", address.display);
       bound?.remove();
       closeDescriptor(fd);
       throw error;
     }
-    return new UnixListener(fd, path, type, nonblocking, bound);
+    return new UnixListener(fd, address.path, type, nonblocking, bound);
   }
 
   /**
@@ -153,7 +154,8 @@ export class UnixListener extends FdResource {
   }
 
   /**
-   * The path (or `"\0"`-prefixed abstract name) the listener is bound to. For a listener from
+   * The path (or `"\0"`-prefixed abstract name) the listener is bound to; a name given as bytes
+   * that are not UTF-8 reads with U+FFFD in their place. For a listener from
    * {@link UnixListener.fromFd}, the path the kernel reports for the socket (`""` when unnamed).
    */
   get path(): string {

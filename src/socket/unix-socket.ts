@@ -10,7 +10,7 @@ import { closeDescriptor, duplicateDescriptor, setCloseOnExec, setNonblocking } 
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
 import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
-import { encodeAddress } from "./address.ts";
+import { encodeAddress, type SocketPath } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
 import { inspectSocket } from "./inspect.ts";
 import { readPeerCredentials, type PeerCredentials } from "./credentials.ts";
@@ -59,6 +59,7 @@ export interface UnixRecvOptions {
   readonly maxFds?: number;
 }
 
+export type { SocketPath } from "./address.ts";
 export type { PeerCredentials } from "./credentials.ts";
 export type { ReceivedMessage, SendData } from "./message.ts";
 export type { ShutdownHow, SocketType } from "./kernel.ts";
@@ -126,7 +127,8 @@ export class UnixSocket extends FdResource {
    * Made nonblocking, a connect to a stream listener whose backlog is full fails with EAGAIN
    * (Linux) instead of waiting for room.
    *
-   * @param path - the socket file, at most 107 UTF-8 bytes on Linux, 103 on BSD and macOS.
+   * @param path - the socket file: a string (UTF-8) or its exact bytes, at most 108 bytes on Linux
+   *   (filling sun_path, no NUL), 103 on BSD and macOS.
    * @throws SystemError ENOENT (no such socket), ECONNREFUSED (nobody listening, or the listener
    *   is closed), EPROTOTYPE (the type differs from the listener's), EACCES, EAGAIN (see above).
    * @throws RangeError when `path` is empty or too long; TypeError for bad arguments.
@@ -141,7 +143,7 @@ export class UnixSocket extends FdResource {
    * console.assert(peer.recv(16)!.bytes === 2);
    * ```
    */
-  static connect(path: string, options?: UnixConnectOptions): UnixSocket {
+  static connect(path: SocketPath, options?: UnixConnectOptions): UnixSocket {
     const opts = validateOptions(options);
     const type = opts.type === undefined ? "stream" : validateChoice(opts.type, "options.type", ALL_TYPES);
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
@@ -178,7 +180,7 @@ export class UnixSocket extends FdResource {
    * ```
    */
   // `override`: a static `bind` shadows Function.prototype.bind on the class, by design of the API.
-  static override bind(path: string, options?: UnixBindOptions): UnixSocket {
+  static override bind(path: SocketPath, options?: UnixBindOptions): UnixSocket {
     const opts = validateOptions(options);
     if (opts.type !== undefined) validateChoice(opts.type, "options.type", ["dgram"]);
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
@@ -189,7 +191,7 @@ export class UnixSocket extends FdResource {
       closeDescriptor(fd);
       throw error;
     }
-    return new UnixSocket(fd, "dgram", nonblocking, address.abstract ? null : BoundPath.record(path));
+    return new UnixSocket(fd, "dgram", nonblocking, address.abstract ? null : BoundPath.record(address.given));
   }
 
   /**
@@ -254,6 +256,7 @@ export class UnixSocket extends FdResource {
   /**
    * sendmsg(2) with a destination: sends one datagram to the socket bound at `path`. Returns the
    * bytes sent, or `null` when nonblocking and the receiver's queue is full.
+   * `path` may be bytes, such as a received message's `fromBytes`.
    *
    * @throws SystemError ENOENT (nothing bound there), ECONNREFUSED (the file exists but nobody is
    *   bound), EISCONN (this socket is connected), EMSGSIZE, EAGAIN-as-`null`. RangeError /
@@ -265,7 +268,7 @@ export class UnixSocket extends FdResource {
    * client.sendTo("/tmp/server.sock", "ping");
    * ```
    */
-  sendTo(path: string, data: SendData, options?: UnixSendOptions): number | null {
+  sendTo(path: SocketPath, data: SendData, options?: UnixSendOptions): number | null {
     const fds = options === undefined ? noFds : validateFdList(validateOptions(options).fds, "options.fds");
     const address = encodeAddress(path, "path", "UnixSocket.sendTo");
     return sendMessage(this.openFd("sendTo"), data, fds, address);
@@ -283,6 +286,8 @@ export class UnixSocket extends FdResource {
    * - Received descriptors are close-on-exec and belong to you: close them. The first `maxFds`
    *   (default 0) are returned; any others are closed and `truncated` is set.
    * - `from` is the sender's path on a dgram socket (`null` if it is unbound), else `null`.
+   * - `fromBytes` is the same address as the kernel gave it, as bytes: reply with
+   *   `sendTo(message.fromBytes)`, which works for names that are not UTF-8 too.
    *
    * @throws SystemError ECONNRESET, ENOTCONN, EBADF when closed. TypeError / RangeError for bad
    *   arguments.
