@@ -21,6 +21,7 @@ import {
   mqueuePointerSymbols,
   pidfdSymbols,
   pipe2Symbols,
+  ptySymbols,
   socketSymbols,
   syscall2Symbols,
   syscall4Symbols,
@@ -100,6 +101,8 @@ export const loadMqueuePointer = lazyGroup(
   () => abi?.librt ?? [],
   mqueuePointerSymbols,
 );
+/** openpty. */
+export const loadPty = lazyGroup(abi !== undefined, () => abi?.libutil ?? [], ptySymbols);
 /** clock_gettime. */
 export const loadClock = lazyGroup(abi !== undefined, libcNames, clockSymbols);
 /** The native kqueue and kevent (macOS, FreeBSD). */
