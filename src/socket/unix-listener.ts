@@ -5,7 +5,7 @@
  */
 import { errnoNumber, errno as readErrno } from "../../ffi/index.ts";
 import { SystemError, invalidType } from "../core/errors.ts";
-import { closeDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
+import { closeDescriptor, duplicateDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
 import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
@@ -239,6 +239,29 @@ export class UnixListener extends FdResource {
     if (typeof on !== "boolean") throw invalidType("on", "of type boolean", on);
     setNonblocking(this.openFd("setNonblocking"), on);
     this.#nonblocking = on;
+  }
+
+  /**
+   * fcntl(F_DUPFD_CLOEXEC) + close(2): hands the listening socket over as a plain descriptor that
+   * you now own, and closes this object **without** removing its socket file, which from now on
+   * belongs to whoever serves on the socket. The number may differ from `fd`.
+   *
+   * For a handover: send `fd` to a successor (`send(…, { fds })`, or a child's stdio), then close
+   * what `detach` returns; the socket and its file stay for the successor.
+   *
+   * @throws SystemError EMFILE, EBADF when closed.
+   * @example
+   * ```ts
+   * import { closeSync } from "node:fs";
+   * successor.channel.send("listener", { fds: [listener.fd] });
+   * closeSync(listener.detach());   // the successor serves on; the socket file stays
+   * ```
+   */
+  detach(): number {
+    const copy = duplicateDescriptor(this.openFd("detach"));
+    this.#bound = null;
+    this.close();
+    return copy;
   }
 
   /** Removes the socket file, if the path still names the file this listener created. */

@@ -179,3 +179,15 @@ test("fromFd: not a socket is ENOTSOCK, another family EINVAL, a closed fd EBADF
   expect(() => UnixListener.fromFd("3" as unknown as number)).toThrow(TypeError);
   expect(() => UnixListener.fromFd(0, { nonblocking: 1 as unknown as boolean })).toThrow(TypeError);
 });
+
+test("UnixListener.detach hands the socket over as a descriptor and closes the object without removing the socket file", async () => {
+  const at = path("detached.sock");
+  const listener = UnixListener.bind(at);
+  const raw = listener.detach();
+  expect([listener.closed, existsSync(at), isCloseOnExec(raw)]).toEqual([true, true, true]);
+  using taken = UnixListener.fromFd(raw, { nonblocking: true });
+  using client = UnixSocket.connect(at);
+  using served = await acceptWithin(taken);
+  expect(served.closed).toBe(false);
+  expectSystemError(() => listener.detach(), "EBADF", "UnixListener.detach");
+});
