@@ -70,28 +70,46 @@ class Tally {
   }
 }
 
+/**
+ * Reads what a readiness report says is there into the tally. Returns true at the end of the
+ * feed: a FIFO with no writer yet also reads as end of file, so only an end after data counts.
+ */
+class FeedReader {
+  readonly tally: Tally;
+  readonly #buffer = new Uint8Array(65536);
+  #sawWriter = false;
+
+  constructor(
+    private readonly fd: number,
+    clock: Clock,
+  ) {
+    this.tally = new Tally(clock);
+  }
+
+  onReady(hangup: boolean): boolean {
+    let n = 0;
+    try {
+      n = readSync(this.fd, this.#buffer);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      return false;
+    }
+    if (n > 0) this.#sawWriter = true;
+    this.tally.add(n);
+    return n === 0 && hangup && this.#sawWriter;
+  }
+}
+
 async function readWithWatch(fifo: string, clock: Clock): Promise<Run> {
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const feeder = startFeeder(fifo);
-  const tally = new Tally(clock);
-  const buffer = new Uint8Array(65536);
+  const reader = new FeedReader(fd, clock);
   const done = Promise.withResolvers<void>();
-  let sawWriter = false;
   const watch = watchFd(fd, { readable: true }, ({ hangup }) => {
-    let n = 0;
-    try {
-      n = readSync(fd, buffer);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      return;
-    }
-    if (n > 0) sawWriter = true;
-    tally.add(n);
-    // A FIFO with no writer yet also reads as end of file: only the end after data counts.
-    if (n === 0 && hangup && sawWriter) done.resolve();
+    if (reader.onReady(hangup)) done.resolve();
   });
   await done.promise;
-  const run = tally.finish();
+  const run = reader.tally.finish();
   watch.close();
   closeSync(fd);
   await feeder.exited;
@@ -101,26 +119,14 @@ async function readWithWatch(fifo: string, clock: Clock): Promise<Run> {
 async function readWithWaitAsync(fifo: string, clock: Clock): Promise<Run> {
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const feeder = startFeeder(fifo);
-  const tally = new Tally(clock);
-  const buffer = new Uint8Array(65536);
+  const reader = new FeedReader(fd, clock);
   using poller = new Poller();
   poller.add(fd, Interest.READABLE);
-  let sawWriter = false;
   for (;;) {
     const events = await poller.waitAsync(-1);
-    if (events.length === 0) continue;
-    let n = 0;
-    try {
-      n = readSync(fd, buffer);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
-      continue;
-    }
-    if (n > 0) sawWriter = true;
-    tally.add(n);
-    if (n === 0 && events.hangup(0) && sawWriter) break;
+    if (events.length > 0 && reader.onReady(events.hangup(0))) break;
   }
-  const run = tally.finish();
+  const run = reader.tally.finish();
   poller.delete(fd);
   closeSync(fd);
   await feeder.exited;

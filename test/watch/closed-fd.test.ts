@@ -4,12 +4,18 @@ import { watchHub } from "../../src/watch/hub.ts";
 import { Descriptors, readBytes, writeBytes } from "../helpers/descriptors.ts";
 import { CLOSED, recorder, settle, until } from "./helpers.ts";
 
-test("a descriptor closed while watched ends its watch with one error callback, not a crash", async () => {
-  using fds = new Descriptors();
+/** A socket end of `fds`, watched for reading with a recording callback, and then closed. */
+function watchThenClose(fds: Descriptors) {
   const [, b] = fds.socketPair();
   const { calls, callback } = recorder();
   const watch = watchFd(b, { readable: true }, callback);
   fds.close(b);
+  return { b, calls, watch };
+}
+
+test("a descriptor closed while watched ends its watch with one error callback, not a crash", async () => {
+  using fds = new Descriptors();
+  const { calls, watch } = watchThenClose(fds);
   await until("the closing callback", () => calls.length === 1);
   expect(calls[0]).toEqual(CLOSED);
   expect([watch.closed, watch.fd]).toEqual([true, -1]);
@@ -20,10 +26,7 @@ test("a descriptor closed while watched ends its watch with one error callback, 
 
 test("a number closed and reused by another file never delivers the new file's events to the old watch", async () => {
   using fds = new Descriptors();
-  const [, b] = fds.socketPair();
-  const { calls, callback } = recorder();
-  const watch = watchFd(b, { readable: true }, callback);
-  fds.close(b);
+  const { b, calls, watch } = watchThenClose(fds);
   // The number goes to a new socket at once, which then becomes readable.
   let peer = -1;
   expect(fds.reopenAt(b, () => {

@@ -68,7 +68,8 @@ test("timers keep running while a watch fires at 1 kHz", async () => {
     clearInterval(interval);
   }
   // Not speed figures (bench/watch has those): the watch was served and did not starve the timers.
-  expect(expirations).toBeGreaterThan(runMs / 10);
-  expect(callbacks).toBeGreaterThan(runMs / 20);
+  // The timerfd counts every expiration, however late it is read.
+  expect(expirations).toBeGreaterThan(runMs / 2);
+  expect(callbacks).toBeGreaterThan(10);
   expect(intervalTicks).toBeGreaterThan(runMs / 100);
 });
