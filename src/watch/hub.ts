@@ -124,8 +124,16 @@ export class WatchHub {
     return record;
   }
 
-  /** Changes what `record` watches. @throws what the Poller's `modify` throws. */
+  /**
+   * Changes what `record` watches.
+   * @throws SystemError EBADF when its descriptor was closed (or reused) meanwhile: the watch has
+   *   then ended, with its error callback; what the Poller's `modify` throws otherwise.
+   */
   update(record: WatchRecord, interest: number): void {
+    if (!stillRefersTo(record.fd, record.identity)) {
+      this.#end(record);
+      throw new SystemError("EBADF", "FdWatch.update", `fd ${record.fd} was closed while watched`);
+    }
     this.#poller!.modify(record.fd, interest);
     record.interest = interest;
   }
@@ -146,11 +154,15 @@ export class WatchHub {
     else this.#schedule();
   }
 
-  /** Ends `record` because its descriptor was closed or reused: one callback with `error` set. */
+  /**
+   * Ends `record` because its descriptor was closed or reused: one callback with `error` set, on
+   * a turn of its own (this may run inside `watchFd` or `update`, and a callback never comes
+   * inside another call).
+   */
   #end(record: WatchRecord): void {
     if (!record.open) return;
     this.remove(record);
-    call(record, CLOSED_READINESS);
+    setImmediate(call, record, CLOSED_READINESS);
   }
 
   /** Runs the ref'd loop or the quiet watch, whichever the open watches need. */

@@ -84,7 +84,8 @@ export class FdWatch implements Disposable {
    * Changes what is watched (`epoll_ctl(EPOLL_CTL_MOD)` or the kqueue changes). Takes effect from
    * the next turn of the event loop; a callback already due in the current batch still comes.
    *
-   * @throws SystemError EBADF (syscall `"FdWatch.update"`) when the watch is closed; the kernel's
+   * @throws SystemError EBADF (syscall `"FdWatch.update"`) when the watch is closed, or when its
+   *   descriptor was closed meanwhile (the watch then ends, with its error callback); the kernel's
    *   error otherwise. TypeError / RangeError for a bad `interest`.
    * @example
    * ```ts

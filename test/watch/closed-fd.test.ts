@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { watchFd } from "../../src/watch/index.ts";
 import { watchHub } from "../../src/watch/hub.ts";
 import { Descriptors, readBytes, writeBytes } from "../helpers/descriptors.ts";
+import { expectSystemError } from "../helpers/errors.ts";
 import { CLOSED, recorder, settle, until } from "./helpers.ts";
 
 /** A socket end of `fds`, watched for reading with a recording callback, and then closed. */
@@ -56,6 +57,7 @@ test("watching a reused number ends the stale watch first, instead of EEXIST", a
   expect(fds.reopenAt(b, () => fds.eventFd())).toBe(true);
   using fresh = watchFd(b, { readable: true }, () => {});
   expect([watch.closed, fresh.closed]).toEqual([true, false]);
+  expect(old.calls).toHaveLength(0);
   await until("the stale watch's closing callback", () => old.calls.length === 1);
   expect(old.calls).toEqual([CLOSED]);
 });
@@ -87,4 +89,15 @@ test("a file that stays open elsewhere after its number is closed and reused: th
   expect(other.calls).toHaveLength(1);
   expect(otherWatch.closed).toBe(false);
   fds.close(duplicate);
+});
+
+test("update() of a watch whose descriptor was closed is EBADF, and ends the watch with its error callback", async () => {
+  using fds = new Descriptors();
+  const { calls, watch } = watchThenClose(fds);
+  expectSystemError(() => watch.update({ writable: true }), "EBADF", "FdWatch.update");
+  expect(watch.closed).toBe(true);
+  // Not inside update(): on a later turn.
+  expect(calls).toHaveLength(0);
+  await until("the closing callback", () => calls.length === 1);
+  expect(calls).toEqual([CLOSED]);
 });
