@@ -202,7 +202,7 @@ export class WatchHub {
         try {
           events = await poller.waitAsync(-1, { signal: controller.signal });
         } catch (error) {
-          if (!controller.signal.aborted && !poller.closed) log("error", "watchFd: waiting for the watches failed", { error });
+          if (!controller.signal.aborted && !poller.closed) this.#failAll(error);
           break;
         } finally {
           this.#pendingWaits--;
@@ -212,6 +212,15 @@ export class WatchHub {
     } finally {
       if (this.#loop === controller) this.#loop = undefined;
     }
+  }
+
+  /**
+   * The wait itself failed (its helper thread died, say): nothing would call the watches again, so
+   * each ends as a closed descriptor's would, rather than staying open and silent.
+   */
+  #failAll(error: unknown): void {
+    log("error", "watchFd: waiting for the watches failed; every watch ends", { error });
+    for (const record of [...this.#records.values()]) this.#end(record);
   }
 
   #stopLoop(): void {

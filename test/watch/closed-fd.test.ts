@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { asyncHelperThreads, setEventLoopWatching, shutdownAsyncWaits } from "../../src/async/index.ts";
 import { watchFd } from "../../src/watch/index.ts";
 import { watchHub } from "../../src/watch/hub.ts";
 import { Descriptors, readBytes, writeBytes } from "../helpers/descriptors.ts";
@@ -100,4 +101,22 @@ test("update() of a watch whose descriptor was closed is EBADF, and ends the wat
   expect(calls).toHaveLength(0);
   await until("the closing callback", () => calls.length === 1);
   expect(calls).toEqual([CLOSED]);
+});
+
+test("when the wait itself fails (its helper thread stopped), every watch ends with its error callback instead of going silent", async () => {
+  using fds = new Descriptors();
+  const [, b] = fds.socketPair();
+  const { calls, callback } = recorder();
+  // The readiness thread instead of Bun's loop, so that stopping the thread fails the pending wait.
+  setEventLoopWatching(false);
+  try {
+    const watch = watchFd(b, { readable: true }, callback);
+    await until("the pending wait on the helper thread", () => watchHub().stats.pendingWaits === 1 && asyncHelperThreads() === 1);
+    await shutdownAsyncWaits();
+    await until("the ending callback", () => calls.length === 1);
+    expect(calls).toEqual([CLOSED]);
+    expect(watch.closed).toBe(true);
+  } finally {
+    setEventLoopWatching(true);
+  }
 });
