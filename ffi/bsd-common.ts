@@ -80,6 +80,7 @@ export const bsdConstants = {
   CLOCK_REALTIME: 0,
   // socket(2), unix(4)
   AF_UNIX: 1,
+  AF_INET: 2,
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   SOCK_SEQPACKET: 5,
@@ -91,6 +92,7 @@ export const bsdConstants = {
   SO_RCVBUF: 0x1002,
   SO_ERROR: 0x1007,
   SO_TYPE: 0x1008,
+  SO_ACCEPTCONN: 0x0002,
   LOCAL_PEERCRED: 1,
   SOMAXCONN: 128,
   // send(2), recv(2), shutdown(2). Every MSG_* flag but MSG_PEEK is numbered differently from Linux.

@@ -115,6 +115,7 @@ export const darwinCommon = {
   libc: ["/usr/lib/libSystem.B.dylib"],
   // macOS has no POSIX message queues.
   librt: [],
+  libutil: ["/usr/lib/libSystem.B.dylib"],
   errnoFunction: "__error",
   // Never used: there is no mqd_t on macOS (features.mqueue is false); the field needs a value.
   mqdType: "fd",

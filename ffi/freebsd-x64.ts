@@ -26,6 +26,7 @@ export const freebsdX64 = {
   libc: ["libc.so.7"],
   // mq_* live in librt; calling them without the mqueuefs kernel module raises SIGSYS.
   librt: ["librt.so.1"],
+  libutil: ["libutil.so.9"],
   errnoFunction: "__error",
   // SysV x86-64: integer and pointer variadic arguments go in the same registers as named ones.
   variadicArguments: "registers",

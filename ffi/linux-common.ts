@@ -97,6 +97,7 @@ export const linuxConstants = {
   CLOCK_BOOTTIME: 7,
   // socket(7), unix(7)
   AF_UNIX: 1,
+  AF_INET: 2,
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   SOCK_SEQPACKET: 5,
@@ -111,6 +112,7 @@ export const linuxConstants = {
   SO_RCVBUF: 8,
   SO_PASSCRED: 0x10,
   SO_PEERCRED: 0x11,
+  SO_ACCEPTCONN: 30,
   SOMAXCONN: 4096,
   MSG_PEEK: 0x2,
   MSG_CTRUNC: 0x8,

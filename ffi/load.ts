@@ -21,6 +21,7 @@ import {
   mqueuePointerSymbols,
   pidfdSymbols,
   pipe2Symbols,
+  ptySymbols,
   socketSymbols,
   syscall2Symbols,
   syscall4Symbols,
@@ -103,6 +104,9 @@ export const loadMqueuePointer = lazyGroup(
 );
 /** waitid (Linux). */
 export const loadWaitid = lazyGroup(isLinux, libcNames, waitidSymbols);
+
+/** openpty. */
+export const loadPty = lazyGroup(abi !== undefined, () => abi?.libutil ?? [], ptySymbols);
 /** clock_gettime. */
 export const loadClock = lazyGroup(abi !== undefined, libcNames, clockSymbols);
 /** The native kqueue and kevent (macOS, FreeBSD). */

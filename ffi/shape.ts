@@ -78,6 +78,8 @@ export interface AbiTables {
   readonly libc: readonly string[];
   /** Where the POSIX message-queue calls live, tried in order (libc on glibc >= 2.34, librt on FreeBSD). */
   readonly librt: readonly string[];
+  /** Where `openpty` lives, tried in order (libc on glibc >= 2.34, libutil before and on FreeBSD). */
+  readonly libutil: readonly string[];
   /** The function that returns this thread's `int *errno`. */
   readonly errnoFunction: "__errno_location" | "__error";
   /**

@@ -112,6 +112,27 @@ export const syscall4Symbols = {
   syscall: { args: [FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast], returns: FFIType.i64_fast },
 } as const;
 
+/**
+ * `openpty(&controller, &device, name, termios, winsize)`: a pseudo-terminal pair. The name,
+ * termios and winsize pointers may be null (and name should be: it has no length).
+ */
+export const ptySymbols = {
+  openpty: { args: ["ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i32" },
+  // tcgetattr/tcsetattr(fd, TCSANOW, &termios) and cfmakeraw(&termios): raw mode, as a serial port.
+  tcgetattr: { args: ["i32", "ptr"], returns: "i32" },
+  tcsetattr: { args: ["i32", "i32", "ptr"], returns: "i32" },
+  cfmakeraw: { args: ["ptr"], returns: "void" },
+} as const;
+
+/**
+ * Room for any platform's `struct termios`, which the pty calls treat as opaque: 60 bytes on
+ * glibc, 44 on FreeBSD, 72 on macOS.
+ */
+export const TERMIOS_ROOM = 128;
+
+/** `TCSANOW`: apply terminal settings at once. 0 on every platform. */
+export const TCSANOW = 0;
+
 /** kqueue(2), from libc on macOS and FreeBSD or from libkqueue on Linux. */
 export const kqueueSymbols = {
   kqueue: { args: [], returns: "i32" },
