@@ -2,8 +2,12 @@
 /**
  * `bunix-echo`: an echo server for framed messages on a Unix stream socket.
  *
- *     bunix-echo [--socket PATH] [--max-clients N] [--mode OCTAL] [--idle-timeout MS]
+ *     bunix-echo [--socket PATH | --fd N] [--max-clients N] [--mode OCTAL] [--idle-timeout MS]
  *                [--max-buffered BYTES] [--max-message-size BYTES] [--verbose]
+ *
+ * Started by systemd socket activation (LISTEN_PID and LISTEN_FDS), or with `--fd N`, it serves
+ * on the listening socket it was given instead of binding one; the socket file, if any, belongs
+ * to whoever made the socket and stays.
  *
  * The server runs on `EchoServer.start()`, which waits with the Poller's `waitAsync`: a blocking
  * wait on the main thread would keep the signal handlers below from ever running (JS signal
@@ -12,10 +16,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED, DEFAULT_MAX_CLIENTS, type EchoServer } from "../ipc/echo-server.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED, DEFAULT_MAX_CLIENTS, EchoServer, type EchoServerOptions } from "../ipc/echo-server.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, MAX_FRAME_LENGTH } from "../framed/frame-limits.ts";
 import { setLogger } from "../core/log.ts";
-import { listenExclusive } from "./echo-listen.ts";
+import { UnixListener } from "../socket/unix-listener.ts";
+import { listenFds } from "../socket/listen-fds.ts";
+import { type ClaimedServer, listenExclusive } from "./echo-listen.ts";
 import { consoleLogger, defaultSocketPath, logLevel } from "./ipc-cli.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
@@ -31,9 +37,12 @@ at once; a client beyond --max-clients is accepted and closed at once. SIGINT,
 SIGTERM and SIGHUP stop accepting, let queued echoes go out for at most a second and
 remove the socket file. A socket file left by a server that is gone (nobody listening
 on it) is replaced; a lock on PATH.lock keeps a second server off the same path.
+Started by systemd socket activation (LISTEN_PID, LISTEN_FDS) or with --fd, it
+serves on the listening socket it was given and leaves its file alone.
 
 Options:
   -s, --socket PATH          the socket to listen on (default ${defaultSocketPath()})
+      --fd N                 serve on the listening Unix stream socket at descriptor N
   -m, --max-clients N        serve at most N clients at once (default ${DEFAULT_MAX_CLIENTS})
       --mode OCTAL           the socket file's permissions, whatever the umask (default 600)
       --idle-timeout MS      drop a client that completes no frame for MS milliseconds;
@@ -55,6 +64,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       socket: { type: "string", short: "s" },
+      fd: { type: "string" },
       "max-clients": { type: "string", short: "m" },
       mode: { type: "string" },
       "idle-timeout": { type: "string" },
@@ -70,6 +80,8 @@ async function main(): Promise<number> {
   }
   const path = values.socket ?? defaultSocketPath();
   if (path === "") throw new UsageError("--socket takes a path");
+  if (values.fd !== undefined && values.socket !== undefined) throw new UsageError("--fd and --socket exclude each other");
+  const fd = values.fd === undefined ? undefined : parseInteger(values.fd, "--fd", 0, 0x7fffffff);
   const maxClients = values["max-clients"] === undefined ? DEFAULT_MAX_CLIENTS : parseInteger(values["max-clients"], "--max-clients", 1, 0x7fffffff);
   const mode = values.mode === undefined ? 0o600 : parseMode(values.mode);
   const idleTimeoutMs = values["idle-timeout"] === undefined ? DEFAULT_IDLE_TIMEOUT_MS : parseInteger(values["idle-timeout"], "--idle-timeout", 0, 0x7fffffff);
@@ -96,7 +108,8 @@ async function main(): Promise<number> {
   for (const signal of SIGNALS) process.on(signal, stop);
   let release = () => {};
   try {
-    const claimed = listenExclusive(path, { maxClients, mode, idleTimeoutMs, maxBuffered, maxMessageSize }, logger);
+    const options: EchoServerOptions = { maxClients, mode, idleTimeoutMs, maxBuffered, maxMessageSize };
+    const claimed = fd !== undefined || values.socket === undefined ? (inherited(fd, options) ?? listenExclusive(path, options, logger)) : listenExclusive(path, options, logger);
     server = claimed.server;
     release = claimed.release;
     if (stopped) server.stop();
@@ -107,6 +120,16 @@ async function main(): Promise<number> {
     for (const signal of SIGNALS) process.off(signal, stop);
   }
   return Exit.ok;
+}
+
+/**
+ * The server on a listener handed over: `--fd N`, else the first descriptor of socket activation;
+ * `null` when neither is there. `UnixListener.fromFd` checks that it is a listening Unix socket.
+ */
+function inherited(fd: number | undefined, options: EchoServerOptions): ClaimedServer | null {
+  const given = fd ?? listenFds()[0];
+  if (given === undefined) return null;
+  return { server: EchoServer.fromListener(UnixListener.fromFd(given, { nonblocking: true }), options), release: () => {} };
 }
 
 /** Parses `--mode`: 1 to 4 octal digits. */

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { join } from "node:path";
 import { FramedConnection } from "../../src/framed/index.ts";
 import { IpcClient } from "../../src/ipc/index.ts";
-import { UnixSocket } from "../../src/socket/index.ts";
+import { UnixListener, UnixSocket } from "../../src/socket/index.ts";
 import { bunCommand } from "../helpers/env.ts";
 import { socketDir } from "../helpers/socket-paths.ts";
 import { DEADLINE_MS, PROCESS_TEST_MS, clientMessages, listening, runTool, startEcho, tools } from "./helpers.ts";
@@ -179,6 +179,41 @@ describe("bunix-echo: the socket file", () => {
       expect(existsSync(join(dir, "bunix-echo.sock"))).toBe(false);
       rmSync(dir, { recursive: true, force: true });
     }
+  }, PROCESS_TEST_MS);
+});
+
+describe("bunix-echo: a listener handed over", () => {
+  const launches = [
+    ["--fd 3", (args: string[]) => bunCommand(tools.echo, "--fd", "3", ...args)],
+    // LISTEN_PID must be the child's own pid, known once it runs: the shell sets it and execs.
+    ["socket activation (LISTEN_PID, LISTEN_FDS)", (args: string[]) => ["sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', "sh", ...bunCommand(tools.echo, ...args)]],
+  ] as const;
+  for (const [how, command] of launches) {
+    test(`${how}: serves on the inherited listener; stopping leaves its socket file to its owner`, async () => {
+      const at = path(`handed-${how.length}.sock`);
+      using listener = UnixListener.bind(at);
+      const child = Bun.spawn(command(["--verbose"]), { stdio: ["ignore", "ignore", "pipe", listener.fd] });
+      const stderr = new Response(child.stderr).text();
+      try {
+        using client = IpcClient.connect(at, { pingIntervalMs: 0 });
+        client.ping();
+        expect(clientMessages(null, client, 1)).toHaveLength(1);
+      } finally {
+        child.kill("SIGTERM");
+      }
+      expect(await child.exited).toBe(0);
+      expect(await stderr).toContain("client 1 connected");
+      expect(existsSync(at)).toBe(true);
+    }, PROCESS_TEST_MS);
+  }
+
+  test("--fd naming something that is not a listening Unix socket exits 3 (EINVAL, ENOTSOCK); --fd with --socket is a usage error", async () => {
+    const run = await runTool("echo", ["--fd", "0"]);
+    expect(run.status).toBe(3);
+    expect(run.err).toMatch(/ENOTSOCK|EINVAL/);
+    const both = await runTool("echo", ["--fd", "3", "--socket", path("both.sock")]);
+    expect(both.status).toBe(2);
+    expect(both.err).toContain("--fd and --socket exclude each other");
   }, PROCESS_TEST_MS);
 });
 
