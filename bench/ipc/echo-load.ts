@@ -7,13 +7,13 @@
  *
  * - **bunix-echo**: the tool itself (`EchoServer` on `waitAsync`).
  * - **Bun.listen**: the echo server an application would write on Bun's own sockets, with the same
- *   framing and the same 16 MiB limit (bench/ipc/bun-listen-echo.ts).
+ *   framing and the same 16 MiB limit (bench/ipc/native-echo-child.ts).
  * - **C epoll**: bench/c/echo-server.c, one thread, the limit of what the kernel allows.
  *
  * The server runs on CPU 1 and the client on CPU 0 (taskset), so that each has a core. Figures:
  * messages per second and payload MB/s (one way) over the client's wall time, the client's p50 and
- * p99 round trip, the server's CPU time over the run as a share of that wall time, and the
- * server's peak RSS (VmHWM). Ratios are medians of per-run ratios.
+ * p99 round trip, the server's CPU time over the run (as a share of that wall time, and per
+ * message: the steadier figure on a busy machine), and the server's peak RSS (VmHWM). Ratios are medians of per-run ratios.
  *
  *     bun bench/ipc/echo-load.ts [--runs 5] [--no-pin]
  *
@@ -22,14 +22,13 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SystemError } from "../../src/core/errors.ts";
-import { UnixSocket } from "../../src/socket/index.ts";
 import type { Bench } from "../harness/bench.ts";
 import { CProgram, field } from "../harness/c-reference.ts";
 import { pairedRatio, type Verdict } from "../harness/compare.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
 import { runStandalone } from "../harness/standalone.ts";
 import { median, summarise } from "../harness/stats.ts";
+import { startServerProcess, stopServerProcess } from "./server-process.ts";
 
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 const SERVER_CPU = "1";
@@ -62,6 +61,8 @@ interface Sample {
   readonly p99: number;
   /** Server CPU time over the client's wall time, in %. */
   readonly cpu: number;
+  /** Server CPU time per message, in µs: steadier than rates on a busy machine. */
+  readonly cpuPerMsg: number;
   /** Server peak RSS, MiB. */
   readonly rss: number;
 }
@@ -78,37 +79,19 @@ function peakRss(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? Number.NaN) / 1024;
 }
 
-async function startServer(command: string[], path: string): Promise<Bun.Subprocess> {
-  const child = Bun.spawn(["taskset", "-c", SERVER_CPU, ...command], { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
-  const deadline = performance.now() + 20_000;
-  for (;;) {
-    try {
-      UnixSocket.connect(path, { nonblocking: true }).close();
-      return child;
-    } catch (error) {
-      if (!(error instanceof SystemError) || (error.code !== "ENOENT" && error.code !== "ECONNREFUSED")) throw error;
-    }
-    if (child.exitCode !== null || performance.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`echo-load: ${command.join(" ")} did not start listening`);
-    }
-    await Bun.sleep(10);
-  }
-}
-
 function serverCommand(name: ServerName, path: string, cServer: CProgram): string[] {
   switch (name) {
     case "bunix":
       return [process.execPath, here("../../src/tools/bunix-echo.ts"), "--socket", path, "--max-clients", "1000"];
     case "bun":
-      return [process.execPath, here("./bun-listen-echo.ts"), path];
+      return [process.execPath, here("./native-echo-child.ts"), path];
     case "c":
       return [cServer.path, `path=${path}`];
   }
 }
 
 async function measure(name: ServerName, workload: Workload, path: string, client: CProgram, cServer: CProgram, seed: number): Promise<Sample> {
-  const server = await startServer(serverCommand(name, path, cServer), path);
+  const server = await startServerProcess("echo-load", ["taskset", "-c", SERVER_CPU, ...serverCommand(name, path, cServer)], path);
   try {
     const before = cpuTicks(server.pid);
     const args = { path, conns: workload.conns, msgs: workload.msgs, min: workload.min, max: workload.max, seed };
@@ -125,11 +108,11 @@ async function measure(name: ServerName, workload: Workload, path: string, clien
       p50: field(record, "p50_us") / 1000,
       p99: field(record, "p99_us") / 1000,
       cpu: (ticks / 100 / secs) * 100,
+      cpuPerMsg: (ticks * 10_000) / field(record, "msgs"),
       rss,
     };
   } finally {
-    server.kill("SIGTERM");
-    await server.exited;
+    await stopServerProcess(server);
     rmSync(path, { force: true });
   }
 }
@@ -167,13 +150,14 @@ export const echoLoad: Bench = {
           fixed(2)(median(series(name, (s) => s.p50))),
           fixed(2)(median(series(name, (s) => s.p99))),
           fixed(0)(median(series(name, (s) => s.cpu))),
+          fixed(2)(median(series(name, (s) => s.cpuPerMsg))),
           fixed(0)(median(series(name, (s) => s.rss))),
           name === "bun" ? "1.00×" : formatRatio(pairedRatio(series(name, (s) => s.msgsPerSec), series("bun", (s) => s.msgsPerSec))),
           name === "c" ? "1.00×" : formatRatio(pairedRatio(series(name, (s) => s.msgsPerSec), series("c", (s) => s.msgsPerSec))),
         ]);
         print();
         print(`### ${workload.label}`);
-        print(renderTable(["server", "msgs/s", "MB/s", "p50 ms", "p99 ms", "server CPU %", "peak RSS MiB", "vs Bun", "vs C"], rows));
+        print(renderTable(["server", "msgs/s", "MB/s", "p50 ms", "p99 ms", "server CPU %", "CPU µs/msg", "peak RSS MiB", "vs Bun", "vs C"], rows));
         const msgs = (name: ServerName) => series(name, (s) => s.msgsPerSec);
         const versus = pairedRatio(msgs("bunix"), msgs(workload.target.versus));
         verdicts.push({
