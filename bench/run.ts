@@ -2,7 +2,7 @@
  * Runs the bunix benchmarks: all of them, or those named.
  *
  *   bun run bench/run.ts [wait-hot|wait-scaling|ctl-churn|pingpong|memory|syscall|mq-roundtrip|
- *     pingpong-seqpacket|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
+ *     pingpong-seqpacket|pingpong-stream|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
  *     wake-latency-async|ipc-roundtrip|echo-load|watch-feed …]
  *     [--runs N] [--min-ms N] [--clock cpu|wall] [--no-pin]
  *
@@ -33,6 +33,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "mq-roundtrip": async () => (await import("./mqueue/mq-roundtrip.ts")).mqRoundtrip,
   "pingpong-seqpacket": async () => (await import("./socket/pingpong-seqpacket.ts")).pingpongSeqpacket,
   "fd-passing": async () => (await import("./socket/fd-passing.ts")).fdPassing,
+  "pingpong-stream": async () => (await import("./socket/pingpong-stream.ts")).pingpongStream,
   "poller-wait": async () => (await import("./poller/poller-wait.ts")).pollerWait,
   "wake-latency": async () => (await import("./poller/wake-latency.ts")).wakeLatency,
   "timer-jitter": async () => (await import("./poller/timer-jitter.ts")).timerJitter,

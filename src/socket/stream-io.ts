@@ -56,3 +56,21 @@ export function sendFrom(fd: number, pointer: number, length: number): number {
     throw SystemError.fromErrno(code, "send");
   }
 }
+
+/**
+ * send(2) of all of `data` (the caller's typed array, passed as such: bun:ffi takes its address at
+ * the call, so a small array that the garbage collector may move is safe). Returns the count sent,
+ * or `null` when the socket is nonblocking and its buffer is full.
+ * @throws SystemError EPIPE, ECONNRESET, EMSGSIZE and the like, from send.
+ */
+export function sendBytes(fd: number, data: Uint8Array): number | null {
+  const k = socketKernel();
+  for (;;) {
+    const sent = k.symbols.send(fd, data, data.length, k.sendFlags) as number;
+    if (sent >= 0) return sent;
+    const code = errno();
+    if (code === EINTR) continue;
+    if (code === EAGAIN || code === EWOULDBLOCK) return null;
+    throw SystemError.fromErrno(code, "send");
+  }
+}
