@@ -5,6 +5,7 @@
  * @module
  */
 import { SystemError, closedError, invalidType, invalidValue } from "../core/errors.ts";
+import { recvBytes } from "../socket/stream-io.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
 import { validateOptions } from "../core/validate.ts";
 import { decoderFor, type FrameDecoder } from "./frame-decoder.ts";
@@ -193,13 +194,14 @@ export class FramedConnection implements Disposable {
   }
 
   /**
-   * recvmsg(2) into the connection's read buffer, as often as needed, until one whole message is
+   * recv(2) into the connection's read buffer, as often as needed, until one whole message is
    * there. Returns it (a new Uint8Array that is yours), or `null` when none is complete and the
-   * socket has nothing more (or the stream has ended: see `ended`).
+   * socket has nothing more (or the stream has ended: see `ended`). Descriptors a peer sends
+   * are never taken: the kernel closes them.
    *
    * @throws SystemError EPROTO once, after every whole message before it, when the peer closed in
    *   the middle of a frame. EMSGSIZE, on this and every later call, when the peer announced a
-   *   message above `maxMessageSize`. ECONNRESET from recvmsg. EBADF when the connection is
+   *   message above `maxMessageSize`. ECONNRESET from recv. EBADF when the connection is
    *   closed.
    * @example
    * ```ts
@@ -210,15 +212,15 @@ export class FramedConnection implements Disposable {
    * ```
    */
   receive(): Uint8Array | null {
-    const socket = this.#check("receive");
+    const fd = this.#check("receive").fd;
     const decoder = this.#decoder;
     for (;;) {
       const message = decoder.next();
       if (message !== null || decoder.inputClosed) return message;
-      const got = socket.recv(decoder.readTarget());
-      if (got === null) return null;
-      if (got.bytes === 0) decoder.end();
-      else decoder.commit(got.bytes);
+      const got = recvBytes(fd, decoder.readTarget());
+      if (got < 0) return null;
+      if (got === 0) decoder.end();
+      else decoder.commit(got);
     }
   }
 

@@ -74,3 +74,20 @@ export function sendBytes(fd: number, data: Uint8Array): number | null {
     throw SystemError.fromErrno(code, "send");
   }
 }
+
+/**
+ * recv(2) into all of `target` (the caller's typed array, passed as such). Returns the count (0 at
+ * the end of the stream), or -1 when the socket is nonblocking and nothing is waiting.
+ * @throws SystemError ECONNRESET and the like, from recv.
+ */
+export function recvBytes(fd: number, target: Uint8Array): number {
+  const recv = socketKernel().symbols.recv;
+  for (;;) {
+    const got = recv(fd, target, target.length, 0) as number;
+    if (got >= 0) return got;
+    const code = errno();
+    if (code === EINTR) continue;
+    if (code === EAGAIN || code === EWOULDBLOCK) return -1;
+    throw SystemError.fromErrno(code, "recv");
+  }
+}
