@@ -120,6 +120,15 @@ export class FramedConnection implements Disposable {
     return this.#decoder.ended;
   }
 
+  /**
+   * Whether `receive` has something without reading the socket: a whole message decoded already
+   * (from a read that brought several), or the error it will throw. When false, wait for the
+   * socket to be readable before calling `receive` again.
+   */
+  get messageReady(): boolean {
+    return this.#decoder.ready;
+  }
+
   /** Bytes queued by `send` and not yet written by `flush`, the 4-byte headers included. */
   get pendingBytes(): number {
     return this.#queue.pendingBytes;

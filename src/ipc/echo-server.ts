@@ -57,14 +57,26 @@ export const DEFAULT_MAX_BUFFERED = 256 * 1024 * 1024;
 const READ_ROUNDS = 16;
 /** The shared read buffer: frames up to this size (header included) are echoed straight from it. */
 const READ_BUFFER_SIZE = 256 * 1024;
-/** Turns polled without waiting, while each finds work, before the next asynchronous wait. */
-const BUSY_TURNS = 8;
+/**
+ * How long the loop of `start()` goes on with turns of its own, while each finds work, before it
+ * lets the event loop run (signal handlers, timers) with the next asynchronous wait, in ms.
+ */
+const BUSY_MS = 10;
 /** How long accepting pauses after EMFILE or ENFILE when no client leaves meanwhile, in ms. */
 const ACCEPT_RETRY_MS = 250;
 /** How long a wait that could not be armed (out of descriptors) sleeps before polling again, in ms. */
 const STARVED_POLL_MS = 20;
 const LISTENER = "listener";
 type Entry = EchoSession | typeof LISTENER;
+
+/** The most `busyWaitMs` that {@link EchoServer.start} takes. */
+const MAX_BUSY_WAIT_MS = 10;
+
+/** Options of {@link EchoServer.start}. */
+export interface EchoServerStartOptions extends Pick<WaitAsyncOptions, "signal"> {
+  /** How long a turn may block the JS thread waiting for more work; see {@link EchoServer.start}. Default 0. */
+  readonly busyWaitMs?: number;
+}
 
 /** Options of {@link EchoServer.listen}. */
 export interface EchoServerOptions {
@@ -288,10 +300,15 @@ export class EchoServer implements Disposable {
    * `waitAsync`, so signal handlers (`process.on("SIGTERM")`) and timers run meanwhile. Resolves
    * once stopped, with everything closed and the socket file removed.
    *
-   * @param options - `signal`: aborting it stops the server.
+   * @param options - `signal`: aborting it stops the server. `busyWaitMs` (0 to 10, default 0):
+   *   after a turn that found work, wait for the next one in the kernel, blocking the JS thread
+   *   for up to this long, before falling back to `waitAsync`. Worth it in a process that does
+   *   nothing else (a dedicated server: the `bunix-echo` tool uses 1), where a client's next
+   *   message usually comes within that time and each `waitAsync` costs far more than a wait in
+   *   the kernel; never in a process whose JS thread has clients or other work of its own.
    * @returns a promise; every error is a rejection: EBADF (syscall `"EchoServer.start"`) when
-   *   stopped already, EBUSY when already running, and a failure of the Poller (the server is
-   *   stopped first).
+   *   stopped already, EBUSY when already running, TypeError / RangeError for bad options, and a
+   *   failure of the Poller (the server is stopped first).
    * @example
    * ```ts
    * const controller = new AbortController();
@@ -299,10 +316,11 @@ export class EchoServer implements Disposable {
    * await server.start({ signal: controller.signal });
    * ```
    */
-  async start(options?: Pick<WaitAsyncOptions, "signal">): Promise<void> {
+  async start(options?: EchoServerStartOptions): Promise<void> {
     if (this.#closed) throw closedError("EchoServer", "start");
     if (this.#running !== null) throw new SystemError("EBUSY", "EchoServer.start", "the server is running already");
-    const signal = validateOptions(options).signal;
+    const { signal, busyWaitMs } = validateOptions(options);
+    const busyWait = busyWaitMs === undefined ? 0 : validateInteger(busyWaitMs, "options.busyWaitMs", 0, MAX_BUSY_WAIT_MS);
     if (signal?.aborted) {
       this.stop();
       return;
@@ -329,13 +347,14 @@ export class EchoServer implements Disposable {
         }
         if (this.#closed) break;
         this.#handle(events);
-        // While busy, poll again before arming another asynchronous wait: each one costs far more
-        // than an epoll_wait that finds work. A bounded number of turns, so that signal handlers
-        // and timers still run between them.
-        for (let turn = 0; turn < BUSY_TURNS && !this.#closed; turn++) {
+        // While busy, poll again (or wait up to busyWaitMs in the kernel) before arming another
+        // asynchronous wait: each one costs far more than an epoll_wait that finds work. For
+        // BUSY_MS at most, so that signal handlers and timers still run in between.
+        const busySince = performance.now();
+        while (!this.#closed && performance.now() - busySince < BUSY_MS) {
           this.#tick();
           if (this.#closed) break;
-          const more = this.#poller.wait(0);
+          const more = this.#poller.wait(this.#timeout(busyWait));
           if (more.length === 0 && this.#runnable.size === 0) break;
           this.#handle(more);
         }
