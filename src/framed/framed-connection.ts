@@ -5,7 +5,7 @@
  * @module
  */
 import { SystemError, closedError, invalidType, invalidValue } from "../core/errors.ts";
-import { recvBytes } from "../socket/stream-io.ts";
+import { recvInto } from "../socket/stream-io.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
 import { validateOptions } from "../core/validate.ts";
 import { decoderFor, type FrameDecoder } from "./frame-decoder.ts";
@@ -226,7 +226,8 @@ export class FramedConnection implements Disposable {
     for (;;) {
       const message = decoder.next();
       if (message !== null || decoder.inputClosed) return message;
-      const got = recvBytes(fd, decoder.readTarget());
+      const target = decoder.readTarget();
+      const got = recvInto(fd, target, target.length);
       if (got < 0) return null;
       if (got === 0) decoder.end();
       else decoder.commit(got);
