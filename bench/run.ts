@@ -3,7 +3,7 @@
  *
  *   bun run bench/run.ts [wait-hot|wait-scaling|ctl-churn|pingpong|memory|syscall|mq-roundtrip|
  *     pingpong-seqpacket|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
- *     wake-latency-async|ipc-roundtrip …]
+ *     wake-latency-async|async-cpu|ipc-roundtrip …]
  *     [--runs N] [--min-ms N] [--clock cpu|wall] [--no-pin]
  *
  * The runner first re-executes itself under `taskset -c 1`, so Bun and the C programs it spawns
@@ -38,6 +38,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "timer-jitter": async () => (await import("./poller/timer-jitter.ts")).timerJitter,
   "ipc-roundtrip": async () => (await import("./ipc/ipc-roundtrip.ts")).ipcRoundtrip,
   "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
+  "async-cpu": async () => (await import("./async/async-cpu.ts")).asyncCpu,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
 };
 

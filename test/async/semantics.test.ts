@@ -105,8 +105,8 @@ describeTransports("Epoll.waitAsync semantics", (transport) => {
       });
       const pending = epolls.map((epoll) => epoll.waitAsync(5000).then((events) => events.toArray()));
       await Bun.sleep(10);
-      expect(asyncHelperThreads()).toBe(transport.eventLoop ? 0 : 1);
-      expect(existingReadinessEngine()?.waiting ?? 0).toBe(transport.eventLoop ? 0 : count);
+      expect(asyncHelperThreads()).toBe(transport.threaded ? 1 : 0);
+      expect(existingReadinessEngine()?.waiting ?? 0).toBe(transport.threaded ? count : 0);
       // Made ready from another thread in a scrambled order.
       const order = efds.map((fd, i) => ({ fd, delayMs: 1, key: (i * 7) % count })).sort((x, y) => x.key - y.key);
       await using worker = new TestWorker(writer);
