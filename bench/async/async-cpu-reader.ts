@@ -1,7 +1,7 @@
 /**
  * The reader process of the async-cpu bench: reads a FIFO fed one byte per millisecond in the
- * named mode, and prints its own CPU time per byte (all threads, `process.cpuUsage`) over the
- * measured bytes as JSON. Run by async-cpu.ts, once per mode and run:
+ * named mode, and prints its own CPU time per byte (all threads: the process CPU-time clock, exact
+ * to the nanosecond, where `getrusage` counts in scheduler ticks) over the measured bytes as JSON. Run by async-cpu.ts, once per mode and run:
  *
  *     bun bench/async/async-cpu-reader.ts <mode> <fifo> <warm-up bytes> <measured bytes>
  *
@@ -17,27 +17,29 @@ import { openSync } from "node:fs";
 import { loadCore } from "../../ffi/index.ts";
 import { setWatchStart } from "../../src/async/index.ts";
 import { Interest, Poller } from "../../src/poller/index.ts";
+import { processCpuClock } from "../harness/clock.ts";
 
 const [mode, path, warmArg, countArg] = process.argv.slice(2);
+const clock = processCpuClock();
+if (clock === undefined) throw new Error("no process CPU-time clock here");
 const warm = Number(warmArg);
 const total = warm + Number(countArg);
 
 /** Counts bytes, and takes the CPU time when the warm-up ends and when the last byte came. */
 class Meter {
   bytes = 0;
-  #start: NodeJS.CpuUsage | undefined;
-  used: NodeJS.CpuUsage | undefined;
+  started = 0;
+  /** CPU nanoseconds from the end of the warm-up to the last byte. */
+  used: number | undefined;
   add(n: number): boolean {
     const before = this.bytes;
     this.bytes += n;
-    if (before < warm && this.bytes >= warm) this.#start = process.cpuUsage();
-    if (this.bytes >= total && this.used === undefined) this.used = process.cpuUsage(this.#start);
+    if (before < warm && this.bytes >= warm) this.started = clock!.now();
+    if (this.bytes >= total && this.used === undefined) this.used = clock!.now() - this.started;
     return this.bytes >= total;
   }
   report(): void {
-    const used = this.used!;
-    const measured = this.bytes - warm;
-    console.log(JSON.stringify({ mode, usPerEvent: (used.user + used.system) / (total - warm), bytes: measured }));
+    console.log(JSON.stringify({ mode, usPerEvent: this.used! / 1000 / (total - warm), bytes: this.bytes - warm }));
   }
 }
 
@@ -81,10 +83,10 @@ async function workerLoop(): Promise<void> {
   worker.postMessage({ path, shared, total });
   // The Worker counts; this thread takes the CPU clock at the same points.
   while (Atomics.load(shared, 0) < warm) await Bun.sleep(1);
-  const start = process.cpuUsage();
+  const start = clock!.now();
   await result;
   meter.bytes = Atomics.load(shared, 0);
-  meter.used = process.cpuUsage(start);
+  meter.used = clock!.now() - start;
   await worker.terminate();
 }
 

@@ -99,11 +99,13 @@ interface Pending<R> {
   resolve(result: R): void;
   reject(error: unknown): void;
   readonly signal: AbortSignal | undefined;
-  readonly onAbort: () => void;
+  /** Made only with a signal (a loop of waits without one allocates less per wait). */
+  readonly onAbort: (() => void) | undefined;
   /** -1: forever; otherwise whole ms. */
   readonly timeoutMs: number;
   readonly startedAt: number;
-  readonly watch: () => ReadinessWatch;
+  /** Whether this wait polls on every turn instead of sleeping on the readiness watch. */
+  readonly busyPoll: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
   immediate: ReturnType<typeof setImmediate> | undefined;
   /** The watch was armed for this wait: it must be disarmed when the wait settles. */
@@ -237,21 +239,21 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       resolve,
       reject,
       signal,
-      onAbort: () => this.#abort(pending),
+      onAbort: signal === undefined ? undefined : () => this.#abort(pending),
       timeoutMs,
       startedAt: performance.now(),
-      watch: busyPoll ? () => this.#busy() : () => this.#readiness(),
+      busyPoll,
       timer: undefined,
       immediate: undefined,
       armed: false,
     };
     this.#pending = pending;
-    signal?.addEventListener("abort", pending.onAbort, { once: true });
+    if (signal !== undefined) signal.addEventListener("abort", pending.onAbort!, { once: true });
     if (timeoutMs > 0) this.#startTimer(pending, timeoutMs);
     if (timeoutMs !== 0 && !busyPoll) {
       let armFirst: boolean;
       try {
-        armFirst = pending.watch().armFirst === true;
+        armFirst = this.#readiness().armFirst === true;
       } catch (error) {
         this.#fail(pending, error);
         return promise;
@@ -291,7 +293,7 @@ export class AsyncWaiter<R extends { readonly length: number }> {
 
   #arm(pending: Pending<R>, retry: boolean): void {
     try {
-      pending.watch().arm(retry);
+      this.#watchOf(pending).arm(retry);
       pending.armed = true;
     } catch (error) {
       this.#fail(pending, error);
@@ -331,10 +333,10 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     this.#pending = undefined;
     if (pending.timer !== undefined) clearTimeout(pending.timer);
     if (pending.immediate !== undefined) clearImmediate(pending.immediate);
-    pending.signal?.removeEventListener("abort", pending.onAbort);
+    if (pending.signal !== undefined) pending.signal.removeEventListener("abort", pending.onAbort!);
     if (pending.armed) {
       pending.armed = false;
-      pending.watch().disarm();
+      this.#watchOf(pending).disarm();
     }
   }
 
@@ -358,6 +360,10 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     if (pending !== undefined) this.#fail(pending, error);
     else this.#loop?.fail(error);
   };
+
+  #watchOf(pending: Pending<R>): ReadinessWatch {
+    return pending.busyPoll ? this.#busy() : this.#readiness();
+  }
 
   #readiness(): ReadinessWatch {
     return (this.#watch ??= this.#createWatch(this.#onReady, this.#onError));
