@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe } from "bun:test";
 import { readdirSync } from "node:fs";
 import { LINGER_MS, type WatchStart, asyncHelperThreads, setWatchStart } from "../../src/async/index.ts";
-import type { Epoll } from "../../src/epoll/epoll.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { platform } from "../../src/core/platform.ts";
-import { readEventFd, writeEventFd } from "./descriptors.ts";
+import { type Descriptors, readEventFd, writeEventFd } from "./descriptors.ts";
 import { bunCommand, emulated } from "./env.ts";
 
 /**
@@ -64,6 +64,28 @@ export async function sleepingWaits(epoll: Epoll<number>, efd: number, count: nu
     if (events.length !== 1 || events.data(0) !== 1) throw new Error("lost a wake-up");
     readEventFd(efd);
   }
+}
+
+/** Instances waiting at once, each on an eventfd of its own registered with its index as data. */
+export interface WaitingInstances {
+  readonly epolls: Epoll<number>[];
+  readonly efds: number[];
+  /** Each instance's `waitAsync(5000)`, as its entries. */
+  readonly pending: Promise<{ fd: number; events: number; data: number | undefined }[]>[];
+  /** Closes every instance. */
+  close(): void;
+}
+
+/** `count` Epoll instances, each waiting (`waitAsync(5000)`) on a fresh eventfd of `fds`. */
+export function waitingInstances(fds: Descriptors, count: number): WaitingInstances {
+  const epolls = Array.from({ length: count }, () => new Epoll<number>());
+  const efds = epolls.map((epoll, i) => {
+    const efd = fds.eventFd();
+    epoll.add(efd, EpollFlags.IN, i);
+    return efd;
+  });
+  const pending = epolls.map((epoll) => epoll.waitAsync(5000).then((events) => events.toArray()));
+  return { epolls, efds, pending, close: () => epolls.forEach((epoll) => epoll.close()) };
 }
 
 /** Threads of this process (`/proc/self/task` entries), or -1 without /proc. */

@@ -18,7 +18,7 @@ import { Epoll, EpollFlags } from "../../../src/epoll/epoll.ts";
 import { platform } from "../../../src/core/platform.ts";
 import { closeDescriptor } from "../../../src/core/fd.ts";
 import { listOpenFds } from "../../../src/testing/index.ts";
-import { runChild, srcDir } from "../../helpers/async-env.ts";
+import { runChild, srcDir, waitingInstances } from "../../helpers/async-env.ts";
 import { Descriptors, isOpen, readBytes, readEventFd, writeBytes, writeEventFd } from "../../helpers/descriptors.ts";
 import { emulated } from "../../helpers/env.ts";
 
@@ -148,14 +148,9 @@ describe.skipIf(!relayed)(`Epoll.waitAsync through the io_uring relay${skipNote}
     await relayClosed();
     using fds = new Descriptors();
     const before = listOpenFds().length;
-    const epolls = Array.from({ length: 10 }, () => new Epoll<number>());
+    const waiting = waitingInstances(fds, 10);
+    const { efds, pending } = waiting;
     try {
-      const efds = epolls.map((epoll, i) => {
-        const efd = fds.eventFd();
-        epoll.add(efd, IN, i);
-        return efd;
-      });
-      const pending = epolls.map((epoll) => epoll.waitAsync(5000).then((events) => events.toArray()));
       await Bun.sleep(10);
       expect(relayFds()).toBe(1);
       // Ten instances, ten eventfds, and the relay's three.
@@ -167,7 +162,7 @@ describe.skipIf(!relayed)(`Epoll.waitAsync through the io_uring relay${skipNote}
       results.forEach((events, i) => expect(events).toEqual([{ fd: efds[i]!, events: IN, data: i }]));
       expect(existingRelay()!.waiting).toBe(0);
     } finally {
-      for (const epoll of epolls) epoll.close();
+      waiting.close();
     }
     expect(existingRelay()!.registered).toBe(0);
     await relayClosed();
