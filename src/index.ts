@@ -43,3 +43,4 @@ export {
   type WakerTransfer,
 } from "./poller/index.ts";
 export * from "./ipc/index.ts";
+export * from "./watch/index.ts";

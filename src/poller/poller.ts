@@ -146,8 +146,13 @@ export class Poller<T = unknown> implements Disposable {
    * `epoll_ctl(EPOLL_CTL_ADD)`, or `kevent(2)` with `EV_ADD` for `EVFILT_READ` and/or
    * `EVFILT_WRITE`: watches `fd` for `interest`, with `data` to read back from its entries.
    *
+   * A FIFO (named pipe) whose writers have all closed reports `hangup` (and `readable`) on every
+   * `wait` from then on, on both backends, until it is removed with `delete` (or a writer opens
+   * it again): delete it when you see the hang-up, or the Poller keeps waking for it.
+   *
    * @param fd - an open descriptor (socket, pipe, eventfd, tty, …; epoll refuses regular files with
-   *   EPERM, kqueue reports them always readable).
+   *   EPERM, kqueue reports them readable up to end of file; libkqueue then never again, even when
+   *   the file grows).
    * @param interest - `Interest` bits, at least one.
    * @param data - any value; `events.data(i)` returns it.
    * @param options - `mode`: `"level"` (default), `"edge"` or `"oneshot"`.
@@ -294,13 +299,15 @@ export class Poller<T = unknown> implements Disposable {
    *   at `addProcess`: call it right after `Bun.spawn`, before anything can reap the child.
    * - **macOS, FreeBSD:** register before the child can have been reaped; the exit event is queued
    *   by the kernel at exit.
-   * - **libkqueue (Linux):** only direct children, and the exit is lost if Bun reaps the child
-   *   first: register, then block in `wait` **before any `await`** (KQUEUE-ON-LINUX.md 4.5). A lost
-   *   exit also makes every later `wait` on that Poller return at once until `deleteProcess(pid)`.
+   * - **libkqueue (Linux):** only direct children (another pid is ECHILD, syscall
+   *   `"Kqueue.register"`). When Bun reaps the child before a `wait` has seen it exit (an `await`
+   *   in between), libkqueue cannot read its exit: the next `wait` notices and reports the entry
+   *   all the same, without the status (which `subprocess.exited` has).
    *
    * @param pid - a process id.
    * @param data - the entry's data.
    * @throws SystemError ESRCH when no process has that pid (syscall `"pidfd_open"` or `"kevent"`);
+   *   ECHILD (syscall `"Kqueue.register"`) on libkqueue for a process that is not a child;
    *   EEXIST (syscall `"Poller.addProcess"`) when `pid` is watched already; ENOTSUP (syscall
    *   `"PidFd"`) on Linux before 5.3; EBADF (syscall `"Poller.addProcess"`) when the Poller is closed.
    * @throws TypeError / RangeError for a `pid` of the wrong type or range.

@@ -1,7 +1,7 @@
 /**
  * The async waiter's readiness watch for a `Kqueue` loaded from a `library` (libkqueue on Linux): a helper
  * thread of the instance's own that calls `kevent()` on it, because libkqueue's descriptor is the
- * write end of a pipe that never becomes readable (docs/design/libkqueue.md), so the shared
+ * write end of a pipe that never becomes readable (docs/design/libkqueue.md §10), so the shared
  * readiness thread cannot watch it.
  *
  * The design (docs/design/wait-async.md, "The libkqueue helper"): the helper's `kevent()` fills an event list in
@@ -25,11 +25,11 @@
  * @internal
  * @module
  */
-import type { loadNativeKqueue } from "../../../ffi/index.ts";
 import { SystemError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { hostKqueueAbi, kqueueConstant } from "../../kevent/constants.ts";
 import { KeventChanges, PRIVATE_IDENT } from "../../kevent/changes.ts";
+import type { KeventCall } from "../../kevent/library.ts";
 import {
   CONTROL_WORDS,
   DONE,
@@ -43,8 +43,6 @@ import {
 } from "./handshake.ts";
 import { LINGER_MS, Linger, startHelperWorker } from "../helper-thread.ts";
 import type { ReadinessWatch } from "../watch.ts";
-
-type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
 
 const EV_ADD = kqueueConstant("EV_ADD");
 const EV_DELETE = kqueueConstant("EV_DELETE");
@@ -70,6 +68,8 @@ export interface KeventHelperOptions {
   readonly capacity: number;
   /** The `Kqueue` itself, kept alive while the helper's thread runs. */
   readonly owner: object;
+  /** Called when a `kevent()` came back with nothing and not woken: libkqueue may have lost a process exit. */
+  readonly onEmpty?: () => void;
 }
 
 /** One helper thread's handle on the main thread. */
@@ -268,6 +268,7 @@ export class KeventHelper implements ReadinessWatch {
   /** Keeps the helper's results (without the private wake-up event) and returns it to IDLE. */
   #collect(control: Int32Array): void {
     const result = control[RESULT]!;
+    const woken = this.#wakePending;
     let kept = 0;
     let sawWake = false;
     if (result < 0) {
@@ -292,6 +293,9 @@ export class KeventHelper implements ReadinessWatch {
       if (!sawWake) this.#changes.submit(this.#options.fd, PRIVATE_IDENT, EVFILT_USER, EV_DELETE, 0, 0, 0);
     }
     Atomics.store(control, STATE, IDLE);
+    // kevent() without a timeout returns nothing only spuriously (or interrupted): let the kqueue
+    // look for what libkqueue could not report (a lost process exit) before the next request.
+    if (result === 0 && !woken) this.#options.onEmpty?.();
   }
 
   /** Makes the helper's `kevent()` return: adds and triggers the private one-shot user event. */
