@@ -3,7 +3,7 @@
  *
  *   bun run bench/run.ts [wait-hot|wait-scaling|ctl-churn|pingpong|memory|syscall|mq-roundtrip|
  *     pingpong-seqpacket|pingpong-stream|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
- *     wake-latency-async|ipc-roundtrip|echo-load|watch-feed …]
+ *     wake-latency-async|async-cpu|ipc-roundtrip|echo-load|watch-feed …]
  *     [--runs N] [--min-ms N] [--clock cpu|wall] [--no-pin]
  *
  * The runner first re-executes itself under `taskset -c 1`, so Bun and the C programs it spawns
@@ -40,6 +40,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "ipc-roundtrip": async () => (await import("./ipc/ipc-roundtrip.ts")).ipcRoundtrip,
   "echo-load": async () => (await import("./ipc/echo-load.ts")).echoLoad,
   "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
+  "async-cpu": async () => (await import("./async/async-cpu.ts")).asyncCpu,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
   "watch-feed": async () => (await import("./watch/watch-feed.ts")).watchFeed,
 };

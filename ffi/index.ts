@@ -13,6 +13,7 @@ export { TCSANOW, TERMIOS_ROOM } from "./symbols.ts";
 export { abi, abiTables, hostArch, hostOs } from "./select.ts";
 export type { AbiFeatures, AbiTables, FieldLayout, KqueueAbi, StructLayout } from "./shape.ts";
 export { libkqueueAbi } from "./libkqueue.ts";
+export { IO_CQRING_OFFSETS, IO_SQRING_OFFSETS, IO_URING, IO_URING_CQE, IO_URING_PARAMS, IO_URING_SQE, IO_URING_SYS } from "./io-uring.ts";
 export { fcntl } from "./variadic.ts";
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 import { dlopen, type FFIFunction, type Library } from "bun:ffi";
+import { ioUringSymbols } from "./io-uring.ts";
 import { abi } from "./select.ts";
 import {
   accept4Symbols,
@@ -95,6 +96,8 @@ export const loadTimerfd = lazyGroup(abi?.features.timerfd === true, libcNames, 
 export const loadSyscall2 = lazyGroup(isLinux, libcNames, syscall2Symbols);
 /** `syscall(nr, a, b, c, d)` (Linux). */
 export const loadSyscall4 = lazyGroup(isLinux, libcNames, syscall4Symbols);
+/** `syscall` with six arguments, mmap and munmap, for io_uring (Linux). */
+export const loadIoUring = lazyGroup(isLinux, libcNames, ioUringSymbols);
 /** pidfd_open and pidfd_send_signal wrappers (glibc >= 2.36); without them, use `loadSyscall4`. */
 export const loadPidfd = lazyGroup(abi?.features.pidfd === true, libcNames, pidfdSymbols);
 /** The mq_* calls where mqd_t is a descriptor (Linux). */

@@ -34,8 +34,9 @@ export interface LatencyTable {
 
 /** The rows, in the order printed: label and key. */
 const ROWS: readonly [string, string][] = [
-  ["bunix waitAsync (Bun's event loop, one wake-up)", "waitAsync"],
-  ["bunix waitAsync, readiness thread (fallback, two)", "thread"],
+  ["bunix waitAsync (io_uring relay into Bun's loop, one wake-up)", "waitAsync"],
+  ["bunix waitAsync, a duplicate per wait in Bun's loop (first fallback)", "duplicate"],
+  ["bunix waitAsync, readiness thread (last fallback, two)", "thread"],
   ["raw Bun floor of the two-hop design, no bunix", "raw"],
   ["bunix waitAsync, busyPoll", "busyPoll"],
   ["Bun native socket, Bun.connect({ fd })", "native"],
@@ -66,6 +67,7 @@ export async function measureLatencyTable(runs: number): Promise<LatencyTable> {
         };
   const figures = await interleave(runs, {
     waitAsync: bun("waitAsync"),
+    duplicate: bun("duplicate"),
     thread: bun("thread"),
     busyPoll: bun("busyPoll"),
     native: bun("native"),

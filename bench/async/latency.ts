@@ -7,7 +7,7 @@
  * @module
  */
 import { constant, loadCore, loadEventfd, loadSockets } from "../../ffi/index.ts";
-import { setEventLoopWatching } from "../../src/async/index.ts";
+import { setWatchStart } from "../../src/async/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { quantile } from "../harness/stats.ts";
 import { monotonicNs } from "./clock.ts";
@@ -18,7 +18,7 @@ import { ACKED, type ProducerTask } from "./shared-words.ts";
  * `thread` (`waitAsync` through the readiness thread, its fallback), `busyPoll`, or Bun's own
  * socket (`native`).
  */
-export type Design = "waitAsync" | "thread" | "busyPoll" | "native";
+export type Design = "waitAsync" | "duplicate" | "thread" | "busyPoll" | "native";
 
 /** Percentiles of one run, in ns. */
 export interface Latencies {
@@ -52,13 +52,13 @@ function percentiles(samples: Float64Array): Latencies {
 /** Measures `count` samples after `warmup` untimed ones. */
 export async function measureLatency(design: Design, count: number, warmup: number, seed: number): Promise<Latencies> {
   if (design === "native") return nativeLatency(count, warmup, seed);
-  if (design !== "thread") return epollLatency(design === "busyPoll", count, warmup, seed);
-  // The Epoll of the run makes its readiness source while this is off.
-  setEventLoopWatching(false);
+  if (design === "waitAsync" || design === "busyPoll") return epollLatency(design === "busyPoll", count, warmup, seed);
+  // The Epoll of the run makes its readiness watch while the table starts there.
+  setWatchStart(design === "thread" ? "readiness-thread" : "event-loop");
   try {
     return await epollLatency(false, count, warmup, seed);
   } finally {
-    setEventLoopWatching(true);
+    setWatchStart("io-uring");
   }
 }
 

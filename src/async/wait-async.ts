@@ -8,12 +8,16 @@
  *    promise, never a synchronous throw.
  * 2. On the next turn of the event loop (`setImmediate`, so that a loop of waits on an instance
  *    that is always ready cannot starve timers and I/O) the instance is polled with its own
- *    `wait(0)`. Events, or a timeout of 0, resolve the wait.
+ *    `wait(0)`. Events, or a timeout of 0, resolve the wait. A watch that reports an instance
+ *    ready already as soon as it is armed ({@link ReadinessWatch.armFirst}) skips this poll: it is
+ *    armed at once, and its report comes on a later turn all the same.
  * 3. Otherwise the instance's {@link ReadinessWatch} is armed, and each report polls again with
  *    `wait(0)`: events resolve, an empty poll (a spurious report) arms again.
  * 4. The timeout (a timer on this thread) polls once more and resolves with what that poll found,
  *    usually nothing; an abort rejects with the signal's reason; `close()` rejects with EBADF.
  *    None of them takes events: what was not delivered stays for the next wait.
+ *
+ * `batches()` (batch-loop.ts) runs the same steps with the watch kept armed between batches.
  *
  * @internal
  * @module
@@ -22,6 +26,7 @@ import { SystemError, closedError, invalidType } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { MAX_KERNEL_TIMEOUT_MS, validateTimeout } from "../core/timeout.ts";
 import { validateBoolean, validateOptions } from "../core/validate.ts";
+import { BatchLoop } from "./batch-loop.ts";
 import { BusyPollWatch } from "./busy-poll.ts";
 import type { ReadinessWatch, WatchFactory } from "./watch.ts";
 
@@ -94,11 +99,13 @@ interface Pending<R> {
   resolve(result: R): void;
   reject(error: unknown): void;
   readonly signal: AbortSignal | undefined;
-  readonly onAbort: () => void;
+  /** Made only with a signal (a loop of waits without one allocates less per wait). */
+  readonly onAbort: (() => void) | undefined;
   /** -1: forever; otherwise whole ms. */
   readonly timeoutMs: number;
   readonly startedAt: number;
-  readonly watch: () => ReadinessWatch;
+  /** Whether this wait polls on every turn instead of sleeping on the readiness watch. */
+  readonly busyPoll: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
   immediate: ReturnType<typeof setImmediate> | undefined;
   /** The watch was armed for this wait: it must be disarmed when the wait settles. */
@@ -112,6 +119,8 @@ export class AsyncWaiter<R extends { readonly length: number }> {
   readonly #createWatch: WatchFactory;
   readonly #woke: (() => boolean) | undefined;
   #pending: Pending<R> | undefined;
+  /** The active `batches()` loop. */
+  #loop: BatchLoop<R> | undefined;
   #watch: ReadinessWatch | undefined;
   #busyWatch: ReadinessWatch | undefined;
 
@@ -152,16 +161,53 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#pending !== undefined) {
-      return Promise.reject(
-        new SystemError(
-          "EBUSY",
-          `${kind}.waitAsync`,
-          `${kind} already has a waitAsync() pending: await it (or abort it) before starting another`,
-        ),
-      );
-    }
+    if (this.#pending !== undefined || this.#loop !== undefined) return Promise.reject(this.#busyError("waitAsync"));
     return this.#start(timeout, signal, busyPoll);
+  }
+
+  /**
+   * Starts a `batches()` loop. Never throws: an error (closed, bad options, an aborted signal,
+   * EBUSY) rejects the loop's first `next()`.
+   * @param options - `signal` (and `busyPoll`), as for `waitAsync`.
+   */
+  batches(options: unknown): AsyncIterableIterator<R> {
+    const kind = this.#kind;
+    let signal: AbortSignal | undefined;
+    let busyPoll = false;
+    let error: unknown;
+    try {
+      if (this.#host.closed) throw closedError(kind, "batches");
+      ({ signal, busyPoll } = readOptions(options));
+      if (signal?.aborted) throw signal.reason;
+      if (this.#pending !== undefined || this.#loop !== undefined) throw this.#busyError("batches");
+    } catch (thrown) {
+      error = thrown;
+    }
+    const loop: BatchLoop<R> = new BatchLoop<R>(
+      {
+        poll: () => {
+          const result = this.#host.wait(0);
+          return result.length > 0 || this.#woke?.() === true ? result : undefined;
+        },
+        watch: busyPoll ? () => this.#busy() : () => this.#readiness(),
+        ended: () => {
+          if (this.#loop === loop) this.#loop = undefined;
+        },
+      },
+      signal,
+      error,
+    );
+    if (error === undefined) this.#loop = loop;
+    return loop;
+  }
+
+  #busyError(method: string): SystemError {
+    const kind = this.#kind;
+    return new SystemError(
+      "EBUSY",
+      `${kind}.${method}`,
+      `${kind} already has a waitAsync() pending or a batches() loop running: await it (or abort it, or end the loop) before starting another`,
+    );
   }
 
   /**
@@ -170,11 +216,12 @@ export class AsyncWaiter<R extends { readonly length: number }> {
    */
   close(): void {
     const pending = this.#pending;
+    const kind = this.#kind;
     if (pending !== undefined) {
-      const kind = this.#kind;
       this.#settle(pending);
       pending.reject(new SystemError("EBADF", `${kind}.waitAsync`, `${kind} was closed while waitAsync() was pending`));
     }
+    this.#loop?.fail(new SystemError("EBADF", `${kind}.batches`, `${kind} was closed while its batches() loop was running`));
     this.#watch?.dispose();
     this.#busyWatch?.dispose();
     this.#watch = undefined;
@@ -192,26 +239,42 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       resolve,
       reject,
       signal,
-      onAbort: () => this.#abort(pending),
+      onAbort: signal === undefined ? undefined : () => this.#abort(pending),
       timeoutMs,
       startedAt: performance.now(),
-      watch: busyPoll ? () => this.#busy() : () => this.#readiness(),
+      busyPoll,
       timer: undefined,
       immediate: undefined,
       armed: false,
     };
     this.#pending = pending;
-    signal?.addEventListener("abort", pending.onAbort, { once: true });
+    if (signal !== undefined) signal.addEventListener("abort", pending.onAbort!, { once: true });
     if (timeoutMs > 0) this.#startTimer(pending, timeoutMs);
+    if (timeoutMs !== 0 && !busyPoll) {
+      let armFirst: boolean;
+      try {
+        armFirst = this.#readiness().armFirst === true;
+      } catch (error) {
+        this.#fail(pending, error);
+        return promise;
+      }
+      if (armFirst) {
+        this.#arm(pending, false);
+        return promise;
+      }
+    }
     pending.immediate = setImmediate(() => {
       pending.immediate = undefined;
-      this.#poll(pending, timeoutMs === 0);
+      this.#poll(pending, timeoutMs === 0, false);
     });
     return promise;
   }
 
-  /** Polls the instance for `pending`: resolves on events (or when `final`), else arms the watch. */
-  #poll(pending: Pending<R>, final: boolean): void {
+  /**
+   * Polls the instance for `pending`: resolves on events (or when `final`), else arms the watch.
+   * `retry`: this poll answers a report (an empty one is a spurious report).
+   */
+  #poll(pending: Pending<R>, final: boolean, retry: boolean): void {
     if (this.#pending !== pending) return;
     let result: R;
     try {
@@ -225,8 +288,12 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       pending.resolve(result);
       return;
     }
+    this.#arm(pending, retry);
+  }
+
+  #arm(pending: Pending<R>, retry: boolean): void {
     try {
-      pending.watch().arm();
+      this.#watchOf(pending).arm(retry);
       pending.armed = true;
     } catch (error) {
       this.#fail(pending, error);
@@ -247,7 +314,7 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       this.#startTimer(pending, left);
       return;
     }
-    this.#poll(pending, true);
+    this.#poll(pending, true, false);
   }
 
   #abort(pending: Pending<R>): void {
@@ -266,23 +333,23 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     this.#pending = undefined;
     if (pending.timer !== undefined) clearTimeout(pending.timer);
     if (pending.immediate !== undefined) clearImmediate(pending.immediate);
-    pending.signal?.removeEventListener("abort", pending.onAbort);
+    if (pending.signal !== undefined) pending.signal.removeEventListener("abort", pending.onAbort!);
     if (pending.armed) {
       pending.armed = false;
-      pending.watch().disarm();
+      this.#watchOf(pending).disarm();
     }
   }
 
   /**
-   * A report from a watch: poll again for the pending wait, if any. Never throws: watches call it
-   * from the event loop's callbacks (a socket's, a pump's, an immediate), where an exception would
-   * surface as an uncaught error far from its cause.
+   * A report from a watch: poll again for the pending wait or the running loop, if any. Never
+   * throws: watches call it from the event loop's callbacks (a socket's, a pump's, an immediate),
+   * where an exception would surface as an uncaught error far from its cause.
    */
   readonly #onReady = (): void => {
     const pending = this.#pending;
-    if (pending === undefined) return;
     try {
-      this.#poll(pending, false);
+      if (pending !== undefined) this.#poll(pending, false, true);
+      else this.#loop?.report();
     } catch (error) {
       log("error", "an async waiter failed while handling a readiness report", { error });
     }
@@ -291,7 +358,12 @@ export class AsyncWaiter<R extends { readonly length: number }> {
   readonly #onError = (error: unknown): void => {
     const pending = this.#pending;
     if (pending !== undefined) this.#fail(pending, error);
+    else this.#loop?.fail(error);
   };
+
+  #watchOf(pending: Pending<R>): ReadinessWatch {
+    return pending.busyPoll ? this.#busy() : this.#readiness();
+  }
 
   #readiness(): ReadinessWatch {
     return (this.#watch ??= this.#createWatch(this.#onReady, this.#onError));

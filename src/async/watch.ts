@@ -15,13 +15,21 @@
 /** Watches one instance for its async waiter. */
 export interface ReadinessWatch {
   /**
-   * A wait is pending and the last `wait(0)` found nothing: call `onReady` once the instance may
-   * have events. One report per `arm()`; reports may be spurious (the waiter polls and arms
-   * again). From the first `arm()` to `disarm()` the watch counts as waiting (it keeps the
-   * process alive).
+   * A wait is pending: call `onReady` once the instance may have events (at once, on a later
+   * turn, if it has some already). One report per `arm()`; reports may be spurious (the waiter
+   * polls and arms again). From the first `arm()` to `disarm()` the watch counts as waiting (it
+   * keeps the process alive).
+   * @param retry - the waiter arms again because its poll after this watch's last report found
+   *   nothing (a watch may count these, to give up on a mechanism that keeps reporting nothing).
    * @throws SystemError when the instance cannot be watched (the waiter rejects with it).
    */
-  arm(): void;
+  arm(retry: boolean): void;
+  /**
+   * Arming is cheaper than the waiter's first poll: the waiter arms a new wait at once, without
+   * polling first. Only for watches that report an instance ready already as soon as they are
+   * armed.
+   */
+  readonly armFirst?: boolean;
   /** The wait settled: no report is wanted. One may still arrive; the waiter ignores it. */
   disarm(): void;
   /** The instance is closing: release everything before its descriptor closes. Synchronous. */

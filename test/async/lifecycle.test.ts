@@ -3,7 +3,7 @@
 // fallback transport): started on demand, one per JS thread, stopped with its descriptors closed
 // when idle; no growth over many waits; inside a Worker.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { LINGER_MS, asyncHelperThreads, existingReadinessEngine, readinessEngine, setEventLoopWatching } from "../../src/async/index.ts";
+import { LINGER_MS, asyncHelperThreads, existingReadinessEngine, readinessEngine, setWatchStart } from "../../src/async/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { platform } from "../../src/core/platform.ts";
 import { listOpenFds } from "../../src/testing/index.ts";
@@ -17,7 +17,7 @@ const epollFds = () => listOpenFds().filter(({ target }) => target.includes("eve
 
 describeTransports("waitAsync and the process", (transport) => {
   // Child scripts choose the transport the same way.
-  const selectTransport = `import { setEventLoopWatching } from "${srcDir}async/index.ts"; setEventLoopWatching(${transport.eventLoop});`;
+  const selectTransport = `import { setWatchStart } from "${srcDir}async/index.ts"; setWatchStart("${transport.start}");`;
 
   test("the process stays alive while a wait without timeout is pending, and exits once it resolves", async () => {
     const script = `
@@ -116,8 +116,8 @@ describeTransports("waitAsync and the process", (transport) => {
 });
 
 describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
-  beforeAll(() => setEventLoopWatching(false));
-  afterAll(() => setEventLoopWatching(true));
+  beforeAll(() => setWatchStart("readiness-thread"));
+  afterAll(() => setWatchStart("io-uring"));
 
   test("starts on the first wait that has to sleep, and stops with its descriptors closed when idle", async () => {
     await helpersStopped();
@@ -176,7 +176,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
     const threadsBefore = threadCount();
     {
       await using worker = new TestWorker(waitingWorker);
-      worker.post({ fd: efd, shutdown: true, eventLoop: false });
+      worker.post({ fd: efd, shutdown: true, start: "readiness-thread" });
       const waiting = (await worker.next()) as { waiting: boolean; helpers: number };
       expect(waiting).toEqual({ waiting: true, helpers: 1 });
       // This thread's own engine is not involved.
@@ -196,7 +196,7 @@ describe.skipIf(!platform.supports.epoll)("the readiness thread", () => {
     const messages: unknown[] = [];
     const nextMessage = () => new Promise<unknown>((resolve) => worker.addEventListener("message", (e) => resolve(e.data), { once: true }));
     let next = nextMessage();
-    worker.postMessage({ fd: efd, shutdown: false, eventLoop: false });
+    worker.postMessage({ fd: efd, shutdown: false, start: "readiness-thread" });
     messages.push(await next);
     next = nextMessage();
     writeEventFd(efd);

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { asyncHelperThreads, existingReadinessEngine } from "../../src/async/index.ts";
 import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { platform } from "../../src/core/platform.ts";
-import { describeTransports } from "../helpers/async-env.ts";
+import { describeTransports, waitingInstances } from "../helpers/async-env.ts";
 import { Descriptors, readBytes, readEventFd, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { TestWorker } from "../helpers/workers.ts";
 
@@ -96,17 +96,12 @@ describeTransports("Epoll.waitAsync semantics", (transport) => {
   test("many instances wait at once (on one helper thread, or none), each resolving with its own data", async () => {
     using fds = new Descriptors();
     const count = 20;
-    const epolls = Array.from({ length: count }, () => new Epoll<number>());
+    const waiting = waitingInstances(fds, count);
+    const { efds, pending } = waiting;
     try {
-      const efds = epolls.map((epoll, i) => {
-        const efd = fds.eventFd();
-        epoll.add(efd, IN, i);
-        return efd;
-      });
-      const pending = epolls.map((epoll) => epoll.waitAsync(5000).then((events) => events.toArray()));
       await Bun.sleep(10);
-      expect(asyncHelperThreads()).toBe(transport.eventLoop ? 0 : 1);
-      expect(existingReadinessEngine()?.waiting ?? 0).toBe(transport.eventLoop ? 0 : count);
+      expect(asyncHelperThreads()).toBe(transport.threaded ? 1 : 0);
+      expect(existingReadinessEngine()?.waiting ?? 0).toBe(transport.threaded ? count : 0);
       // Made ready from another thread in a scrambled order.
       const order = efds.map((fd, i) => ({ fd, delayMs: 1, key: (i * 7) % count })).sort((x, y) => x.key - y.key);
       await using worker = new TestWorker(writer);
@@ -115,7 +110,7 @@ describeTransports("Epoll.waitAsync semantics", (transport) => {
       results.forEach((events, i) => expect(events).toEqual([{ fd: efds[i]!, events: IN, data: i }]));
       expect(existingReadinessEngine()?.waiting ?? 0).toBe(0);
     } finally {
-      for (const epoll of epolls) epoll.close();
+      waiting.close();
     }
   });
 

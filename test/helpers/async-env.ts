@@ -8,22 +8,29 @@
  */
 import { afterAll, beforeAll, describe } from "bun:test";
 import { readdirSync } from "node:fs";
-import { LINGER_MS, asyncHelperThreads, setEventLoopWatching } from "../../src/async/index.ts";
-import type { Epoll } from "../../src/epoll/epoll.ts";
+import { LINGER_MS, type WatchStart, asyncHelperThreads, setWatchStart } from "../../src/async/index.ts";
+import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { platform } from "../../src/core/platform.ts";
-import { readEventFd, writeEventFd } from "./descriptors.ts";
+import { type Descriptors, readEventFd, writeEventFd } from "./descriptors.ts";
 import { bunCommand, emulated } from "./env.ts";
 
-/** How an `Epoll` waiter learns of readiness: Bun's event loop (the default), or the readiness thread (the fallback). */
+/**
+ * How an `Epoll` waiter learns of readiness: the io_uring relay read by Bun's loop (the default),
+ * Bun's loop watching a duplicate per wait (the first fallback), or the readiness thread (the last).
+ */
 export interface EpollTransport {
-  readonly name: "event loop" | "readiness thread";
-  readonly eventLoop: boolean;
+  readonly name: "io_uring relay" | "event loop" | "readiness thread";
+  /** Where the mechanism table starts (src/async/index.ts). */
+  readonly start: WatchStart;
+  /** Whether the transport runs a helper thread. */
+  readonly threaded: boolean;
 }
 
-/** Both transports, the default first. */
+/** Every transport, the default first. */
 export const epollTransports: readonly EpollTransport[] = [
-  { name: "event loop", eventLoop: true },
-  { name: "readiness thread", eventLoop: false },
+  { name: "io_uring relay", start: "io-uring", threaded: false },
+  { name: "event loop", start: "event-loop", threaded: false },
+  { name: "readiness thread", start: "readiness-thread", threaded: true },
 ];
 
 /**
@@ -33,8 +40,8 @@ export const epollTransports: readonly EpollTransport[] = [
 export function describeTransports(title: string, body: (transport: EpollTransport) => void): void {
   for (const transport of epollTransports) {
     describe.skipIf(!platform.supports.epoll)(`${title} [${transport.name}]`, () => {
-      beforeAll(() => setEventLoopWatching(transport.eventLoop));
-      afterAll(() => setEventLoopWatching(true));
+      beforeAll(() => setWatchStart(transport.start));
+      afterAll(() => setWatchStart("io-uring"));
       body(transport);
     });
   }
@@ -57,6 +64,28 @@ export async function sleepingWaits(epoll: Epoll<number>, efd: number, count: nu
     if (events.length !== 1 || events.data(0) !== 1) throw new Error("lost a wake-up");
     readEventFd(efd);
   }
+}
+
+/** Instances waiting at once, each on an eventfd of its own registered with its index as data. */
+export interface WaitingInstances {
+  readonly epolls: Epoll<number>[];
+  readonly efds: number[];
+  /** Each instance's `waitAsync(5000)`, as its entries. */
+  readonly pending: Promise<{ fd: number; events: number; data: number | undefined }[]>[];
+  /** Closes every instance. */
+  close(): void;
+}
+
+/** `count` Epoll instances, each waiting (`waitAsync(5000)`) on a fresh eventfd of `fds`. */
+export function waitingInstances(fds: Descriptors, count: number): WaitingInstances {
+  const epolls = Array.from({ length: count }, () => new Epoll<number>());
+  const efds = epolls.map((epoll, i) => {
+    const efd = fds.eventFd();
+    epoll.add(efd, EpollFlags.IN, i);
+    return efd;
+  });
+  const pending = epolls.map((epoll) => epoll.waitAsync(5000).then((events) => events.toArray()));
+  return { epolls, efds, pending, close: () => epolls.forEach((epoll) => epoll.close()) };
 }
 
 /** Threads of this process (`/proc/self/task` entries), or -1 without /proc. */

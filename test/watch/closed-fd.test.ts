@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { asyncHelperThreads, setEventLoopWatching, shutdownAsyncWaits } from "../../src/async/index.ts";
+import { asyncHelperThreads, setWatchStart, shutdownAsyncWaits } from "../../src/async/index.ts";
 import { watchFd } from "../../src/watch/index.ts";
 import { watchHub } from "../../src/watch/hub.ts";
 import { Descriptors, readBytes, writeBytes } from "../helpers/descriptors.ts";
@@ -108,7 +108,7 @@ test("when the wait itself fails (its helper thread stopped), every watch ends w
   const [, b] = fds.socketPair();
   const { calls, callback } = recorder();
   // The readiness thread instead of Bun's loop, so that stopping the thread fails the pending wait.
-  setEventLoopWatching(false);
+  setWatchStart("readiness-thread");
   try {
     const watch = watchFd(b, { readable: true }, callback);
     await until("the pending wait on the helper thread", () => watchHub().stats.pendingWaits === 1 && asyncHelperThreads() === 1);
@@ -117,6 +117,6 @@ test("when the wait itself fails (its helper thread stopped), every watch ends w
     expect(calls).toEqual([CLOSED]);
     expect(watch.closed).toBe(true);
   } finally {
-    setEventLoopWatching(true);
+    setWatchStart("io-uring");
   }
 });

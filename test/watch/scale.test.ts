@@ -30,9 +30,10 @@ test(`${WATCHES} watches cost one registration each, one shared poller and one p
     const openWithOne = countOpenFds() - baseline;
     for (const fd of counters.slice(1)) watches.push(watchOne(fd));
     await settle(20);
-    // The same descriptors for a thousand watches as for one: the shared poller (and its wait).
+    // The same descriptors for a thousand watches as for one: the shared poller (and its wait:
+    // the io_uring relay's ring and socket pair, or a duplicate where io_uring is not allowed).
     expect(countOpenFds() - baseline).toBe(openWithOne);
-    expect(openWithOne).toBeLessThanOrEqual(2);
+    expect(openWithOne).toBeLessThanOrEqual(4);
     const stats = watchHub().stats;
     expect(stats).toMatchObject({ watches: WATCHES, pendingWaits: 1 });
     if (platform.backend === "epoll") expect(epollRegistrations(stats.pollerFd)).toBe(WATCHES);

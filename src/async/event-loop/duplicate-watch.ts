@@ -92,8 +92,7 @@ export class LoopDuplicateWatch implements ReadinessWatch {
   readonly #makeFallback: () => ReadinessWatch;
   #fallback: ReadinessWatch | undefined;
   #watch: LoopDuplicate | undefined;
-  /** The last report came and the waiter has not disarmed since: an arm() now means it was empty. */
-  #reported = false;
+  /** Reports in a row whose poll found nothing. */
   #emptyReports = 0;
   /** Inside `Bun.connect`: a callback now must not report synchronously from `arm()`. */
   #arming = false;
@@ -113,18 +112,17 @@ export class LoopDuplicateWatch implements ReadinessWatch {
    * Hands a duplicate of the descriptor to Bun's loop, unless one is already there.
    * @throws SystemError EMFILE from the duplication (or what the fallback throws).
    */
-  arm(): void {
+  arm(retry: boolean): void {
     if (this.#fallback !== undefined) {
-      this.#fallback.arm();
+      this.#fallback.arm(retry);
       return;
     }
-    if (this.#reported) {
-      this.#reported = false;
-      if (++this.#emptyReports > MAX_EMPTY_REPORTS) {
-        this.#giveUp("its reports keep finding nothing");
-        this.#fallback!.arm();
-        return;
-      }
+    if (!retry) {
+      this.#emptyReports = 0;
+    } else if (++this.#emptyReports > MAX_EMPTY_REPORTS) {
+      this.#giveUp("its reports keep finding nothing");
+      this.#fallback!.arm(false);
+      return;
     }
     if (this.#watch !== undefined) return;
     const watch: LoopDuplicate = { owner: this, fd: duplicateDescriptor(this.#fd), live: true, socket: undefined };
@@ -138,7 +136,7 @@ export class LoopDuplicateWatch implements ReadinessWatch {
       watch.live = false;
       closeDescriptor(watch.fd);
       this.#giveUp(error);
-      this.#fallback!.arm();
+      this.#fallback!.arm(false);
     } finally {
       this.#arming = false;
     }
@@ -146,7 +144,6 @@ export class LoopDuplicateWatch implements ReadinessWatch {
 
   /** The wait settled: the pending watch, if any, is ended (it no longer keeps the process alive). */
   disarm(): void {
-    this.#reported = false;
     this.#emptyReports = 0;
     this.#cancel();
     this.#fallback?.disarm();
@@ -163,11 +160,7 @@ export class LoopDuplicateWatch implements ReadinessWatch {
     if (!watch.live) return;
     watch.live = false;
     this.#watch = undefined;
-    if (code !== "ENOTSOCK") {
-      this.#giveUp(`Bun closed the watch unexpectedly (${code ?? "no error"})`);
-    } else {
-      this.#reported = true;
-    }
+    if (code !== "ENOTSOCK") this.#giveUp(`Bun closed the watch unexpectedly (${code ?? "no error"})`);
     // Also after giving up: the waiter polls, and arms again through the fallback.
     this.#report();
   }

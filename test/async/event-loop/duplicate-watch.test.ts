@@ -1,9 +1,9 @@
-// The default transport of Epoll.waitAsync: Bun's own event loop watches a duplicate of the
-// instance's descriptor. What it holds while a wait is pending (one descriptor, no thread), what it
+// The first fallback of Epoll.waitAsync (where io_uring is missing or forbidden) and the native
+// kqueue's way: Bun's own event loop watches a duplicate of the instance's descriptor per wait. What it holds while a wait is pending (one descriptor, no thread), what it
 // leaves after (nothing), the Bun behaviour it relies on, and the fallback to the readiness thread
 // when Bun's loop cannot take the instance.
-import { afterEach, describe, expect, test } from "bun:test";
-import { LoopDuplicateWatch, asyncHelperThreads, existingReadinessEngine } from "../../../src/async/index.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { LoopDuplicateWatch, asyncHelperThreads, existingReadinessEngine, setWatchStart } from "../../../src/async/index.ts";
 import { Epoll, EpollFlags } from "../../../src/epoll/epoll.ts";
 import { isNonblocking } from "../../../src/core/fd.ts";
 import { setLogger } from "../../../src/core/log.ts";
@@ -21,6 +21,9 @@ const epollFds = () => listOpenFds().filter(({ target }) => target.includes("eve
 const added = (before: number[]) => openFds().filter((fd) => !before.includes(fd));
 
 describe.skipIf(!platform.supports.epoll)("Epoll.waitAsync through Bun's event loop", () => {
+  beforeAll(() => setWatchStart("event-loop"));
+  afterAll(() => setWatchStart("io-uring"));
+
   test("a pending wait holds one duplicate of the instance and no thread; settling in any way closes it", async () => {
     await helpersStopped();
     using fds = new Descriptors();
@@ -165,6 +168,9 @@ describe.skipIf(!platform.supports.epoll)("what Bun does with a duplicate epoll 
 });
 
 describe.skipIf(!platform.supports.epoll)("falling back to the readiness thread", () => {
+  beforeAll(() => setWatchStart("event-loop"));
+  afterAll(() => setWatchStart("io-uring"));
+
   afterEach(() => setLogger(null));
 
   test("an instance Bun's loop cannot take still resolves, through the readiness thread, and leaks nothing", async () => {
@@ -199,7 +205,7 @@ describe.skipIf(!platform.supports.epoll)("falling back to the readiness thread"
     let fallbacks = 0;
     const fallback = { arm() {}, disarm() {}, dispose() {} };
     const source = new LoopDuplicateWatch(epoll.fd, () => reports++, () => (fallbacks++, fallback));
-    source.arm();
+    source.arm(false);
     expect({ reports, fallbacks }).toEqual({ reports: 0, fallbacks: 1 });
     await Promise.resolve();
     expect(reports).toBe(1);
@@ -215,9 +221,9 @@ describe.skipIf(!platform.supports.epoll)("falling back to the readiness thread"
     let fallbacks = 0;
     const fallback = { arm() {}, disarm() {}, dispose() {} };
     let reports = 0;
-    const source: LoopDuplicateWatch = new LoopDuplicateWatch(epoll.fd, () => (reports++, source.arm()), () => (fallbacks++, fallback));
+    const source: LoopDuplicateWatch = new LoopDuplicateWatch(epoll.fd, () => (reports++, source.arm(true)), () => (fallbacks++, fallback));
     const before = openFds();
-    source.arm();
+    source.arm(false);
     for (let i = 0; i < 200 && fallbacks === 0; i++) await Bun.sleep(1);
     expect(fallbacks).toBe(1);
     // The first report, then 64 that found nothing, the last of which gave up.
