@@ -1,12 +1,16 @@
 /**
- * Where the helper threads' scripts are. When Bun runs the TypeScript sources (the package's `"bun"`
- * export) each script sits in its mechanism's folder beside this file; in `dist/` the build emits
- * both as entries of their own under `async/`, next to the bundle, so that they are not inlined.
+ * Where the helper threads' scripts are.
+ *
+ * Run from the TypeScript sources (this repository's tests), each script sits in its mechanism's
+ * folder beside this file. The published build replaces this module (see `tsup.config.ts`) with one
+ * that imports each script, prebuilt as a single self-contained file, `with { type: "file" }`: the
+ * one form Bun's bundler follows to a Worker script. `bun build` then copies the scripts next to the
+ * app's bundle and `bun build --compile` embeds them, while a path computed at run time (the
+ * sources' form) would name a file no bundler ever saw.
  *
  * @internal
  * @module
  */
-
 /** The helper thread scripts. */
 export type HelperScript = "readiness-worker" | "kevent-worker";
 
@@ -18,7 +22,6 @@ const SOURCE_PATHS: Record<HelperScript, string> = {
 
 /** The URL of a helper thread's script, for `new Worker`. */
 export function helperScriptUrl(script: HelperScript): string {
-  const here = import.meta.url;
-  if (here.endsWith(".ts")) return new URL(SOURCE_PATHS[script], here).href;
-  return new URL(`./async/${script}.js`, here).href;
+  return new URL(SOURCE_PATHS[script], import.meta.url).href;
 }
+

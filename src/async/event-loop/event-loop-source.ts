@@ -85,7 +85,8 @@ const handlers = {
 
 const ignoreRejection = (): void => {};
 
-let enabled = true;
+// BUNIX_EVENT_LOOP=off starts with the fallback too: how a packaged or compiled app checks that path.
+let enabled = process.env.BUNIX_EVENT_LOOP !== "off";
 
 /**
  * Makes new sources skip Bun's event loop and use their fallback from the start (or go back). For

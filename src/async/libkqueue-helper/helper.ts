@@ -43,6 +43,7 @@ import {
 } from "./handshake.ts";
 import { LINGER_MS } from "../readiness-thread/engine.ts";
 import type { ReadinessSource } from "../source.ts";
+import { helperThreadError } from "../helper-error.ts";
 import { helperScriptUrl } from "../worker-url.ts";
 
 type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
@@ -221,14 +222,14 @@ export class KeventHelper implements ReadinessSource {
     let thread!: Thread;
     const exited = new Promise<void>((resolve) => {
       worker.addEventListener("close", () => {
-        this.#threadFailed(thread, new Error("bunix: the kqueue helper thread ended unexpectedly"));
+        this.#threadFailed(thread, helperThreadError("kqueue helper thread", undefined));
         resolve();
       });
     });
     thread = { worker, control, exited, failure: undefined, awaiting: false };
-    worker.addEventListener("error", (event) => this.#threadFailed(thread, event.error ?? new Error(event.message)));
+    worker.addEventListener("error", (event) => this.#threadFailed(thread, helperThreadError("kqueue helper thread", event.error ?? event.message)));
     worker.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
-      if (event.data?.error !== undefined) this.#threadFailed(thread, new Error(`bunix kqueue helper thread failed: ${event.data.error}`));
+      if (event.data?.error !== undefined) this.#threadFailed(thread, helperThreadError("kqueue helper thread", event.data.error));
     });
     const { fd, library, capacity } = this.#options;
     const start: KeventHelperStart = { control, events: this.#events, capacity, fd, library };

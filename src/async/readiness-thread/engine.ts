@@ -56,6 +56,7 @@ import {
 } from "./ready-ring.ts";
 import type { ReadinessStart } from "./worker.ts";
 import type { ReadinessSource } from "../source.ts";
+import { helperThreadError } from "../helper-error.ts";
 import { helperScriptUrl } from "../worker-url.ts";
 
 /** How long an idle readiness thread waits for the next `waitAsync` before it stops, in ms. */
@@ -87,11 +88,11 @@ class Run {
       });
     });
     this.worker.addEventListener("error", (event) => {
-      this.failure ??= event.error ?? new Error(event.message);
+      this.failure ??= helperThreadError("readiness thread", event.error ?? event.message);
       this.#died();
     });
     this.worker.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
-      if (event.data?.error !== undefined) this.failure ??= new Error(`bunix readiness thread failed: ${event.data.error}`);
+      if (event.data?.error !== undefined) this.failure ??= helperThreadError("readiness thread", event.data.error);
     });
   }
 
@@ -389,7 +390,7 @@ export class ReadinessEngine {
     const code = Atomics.load(run.ring, ERROR);
     const error =
       run.failure ??
-      (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : new Error("bunix: the readiness thread ended unexpectedly"));
+      (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : helperThreadError("readiness thread", undefined));
     log("error", `the readiness thread failed: ${code > 0 ? errnoName(code) : String(error)}`, { error });
     for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(error);
   }
