@@ -3,7 +3,7 @@
  *
  *   bun run bench/run.ts [wait-hot|wait-scaling|ctl-churn|pingpong|memory|syscall|mq-roundtrip|
  *     pingpong-seqpacket|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
- *     wake-latency-async|ipc-roundtrip …]
+ *     wake-latency-async|ipc-roundtrip|watch-feed …]
  *     [--runs N] [--min-ms N] [--clock cpu|wall] [--no-pin]
  *
  * The runner first re-executes itself under `taskset -c 1`, so Bun and the C programs it spawns
@@ -39,6 +39,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   "ipc-roundtrip": async () => (await import("./ipc/ipc-roundtrip.ts")).ipcRoundtrip,
   "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
+  "watch-feed": async () => (await import("./watch/watch-feed.ts")).watchFeed,
 };
 
 interface Options {

@@ -5,7 +5,7 @@
  * beyond `ffi/kqueue-common.ts` (libkqueue lacks them). `ffi/darwin-common.ts` and
  * `ffi/freebsd-x64.ts` spread these and add what is their own.
  *
- * Sources: ABI.md sections 2 and 3 ([xnu] and [fbsd] headers, cross-checked with [xsys] and
+ * Sources: docs/design/platform-abi.md §4 and §5 ([xnu] and [fbsd] headers, cross-checked with [xsys] and
  * [rlibc]).
  *
  * @module
@@ -80,6 +80,7 @@ export const bsdConstants = {
   CLOCK_REALTIME: 0,
   // socket(2), unix(4)
   AF_UNIX: 1,
+  AF_INET: 2,
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   SOCK_SEQPACKET: 5,
@@ -91,6 +92,7 @@ export const bsdConstants = {
   SO_RCVBUF: 0x1002,
   SO_ERROR: 0x1007,
   SO_TYPE: 0x1008,
+  SO_ACCEPTCONN: 0x0002,
   LOCAL_PEERCRED: 1,
   SOMAXCONN: 128,
   // send(2), recv(2), shutdown(2). Every MSG_* flag but MSG_PEEK is numbered differently from Linux.
@@ -107,10 +109,9 @@ export const bsdConstants = {
 
 /**
  * Kqueue constants the macOS and FreeBSD kernels share beyond `kqueueConstants`. libkqueue's
- * header hides EVFILT_AIO and EVFILT_FS (they fail with ENOSYS) and #undefs NOTE_REVOKE on Linux.
+ * header hides EVFILT_FS (it fails with ENOSYS) and #undefs NOTE_REVOKE on Linux.
  */
 export const bsdKqueueConstants = {
-  EVFILT_AIO: -3,
   EVFILT_FS: -9,
   // EVFILT_VNODE fflag
   NOTE_REVOKE: 0x40,

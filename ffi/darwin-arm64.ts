@@ -1,7 +1,7 @@
 /**
  * darwin-arm64 (Apple silicon). Unverified: no layout check has run on macOS yet. Apple's arm64
  * ABI puts every variadic argument on the stack, so `fcntl`, `open` with `O_CREAT` and `ioctl`
- * need the padded bindings of `ffi/variadic.ts` (ABI.md section 4).
+ * need the padded bindings of `ffi/variadic.ts` (docs/design/platform-abi.md §6).
  *
  * @module
  */

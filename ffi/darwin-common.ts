@@ -5,7 +5,7 @@
  * `ffi/bsd-common.ts`, the kqueue facts all three flavours share from `ffi/kqueue-common.ts`, and
  * the layouts of every LP64 platform from `ffi/lp64-common.ts`.
  *
- * Sources: ABI.md sections 2 and 3 ([xnu] headers, cross-checked with [xsys] and [rlibc]). No
+ * Sources: docs/design/platform-abi.md §4 and §5 ([xnu] headers, cross-checked with [xsys] and [rlibc]). No
  * layout check has run on macOS yet, so both modules are marked `"unverified"`.
  *
  * @module
@@ -115,6 +115,7 @@ export const darwinCommon = {
   libc: ["/usr/lib/libSystem.B.dylib"],
   // macOS has no POSIX message queues.
   librt: [],
+  libutil: ["/usr/lib/libSystem.B.dylib"],
   errnoFunction: "__error",
   // Never used: there is no mqd_t on macOS (features.mqueue is false); the field needs a value.
   mqdType: "fd",

@@ -5,7 +5,7 @@
  * `__errno_location()` (glibc, musl) or `__error()` (macOS, FreeBSD); never bind glibc's `errno`
  * symbol, a TLS object that crashes when called (oven-sh/bun#22212). Read it before any other FFI
  * call or `await`: the next libc call may overwrite it. Measured reliable in about a million reads
- * (BUN-FFI.md B1).
+ * (docs/design/bun-ffi.md §4).
  *
  * @module
  */

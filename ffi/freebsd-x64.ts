@@ -5,7 +5,7 @@
  * timerfd (14.0). The kqueue facts all three flavours share come from `ffi/kqueue-common.ts`, the
  * layouts of every LP64 platform from `ffi/lp64-common.ts`.
  *
- * Sources: ABI.md sections 1 to 3 ([fbsd] headers from FreeBSD main, [xsys] freebsd_amd64,
+ * Sources: docs/design/platform-abi.md §3 to §5 ([fbsd] headers from FreeBSD main, [xsys] freebsd_amd64,
  * [rlibc] freebsdlike).
  *
  * @module
@@ -26,6 +26,7 @@ export const freebsdX64 = {
   libc: ["libc.so.7"],
   // mq_* live in librt; calling them without the mqueuefs kernel module raises SIGSYS.
   librt: ["librt.so.1"],
+  libutil: ["libutil.so.9"],
   errnoFunction: "__error",
   // SysV x86-64: integer and pointer variadic arguments go in the same registers as named ones.
   variadicArguments: "registers",

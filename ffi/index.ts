@@ -9,6 +9,7 @@ import type { AbiTables } from "./shape.ts";
 
 export { errno, errnoMessage, errnoName, errnoNumber } from "./errno.ts";
 export * from "./load.ts";
+export { TCSANOW, TERMIOS_ROOM } from "./symbols.ts";
 export { abi, abiTables, hostArch, hostOs } from "./select.ts";
 export type { AbiFeatures, AbiTables, FieldLayout, KqueueAbi, StructLayout } from "./shape.ts";
 export { libkqueueAbi } from "./libkqueue.ts";

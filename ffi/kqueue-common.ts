@@ -3,10 +3,10 @@
  * with the same value on macOS, FreeBSD and libkqueue. The flavour tables (`darwinKqueue` in
  * `ffi/darwin-common.ts`, the `kqueue` of `ffi/freebsd-x64.ts`, `ffi/libkqueue.ts`) spread these
  * and add their stride and their own constants: they differ from filter -8 on, in the timer unit
- * bits and in much of EVFILT_PROC (ABI.md section 3.12).
+ * bits and in much of EVFILT_PROC (docs/design/platform-abi.md §5.2).
  *
- * Sources: ABI.md sections 2.2 and 3 ([xnu] and [fbsd] `sys/event.h`), KQUEUE-ON-LINUX.md
- * section 3 (libkqueue 2.7.0's installed header).
+ * Sources: docs/design/platform-abi.md §4.3 and §5.2 ([xnu] and [fbsd] `sys/event.h`),
+ * docs/design/libkqueue.md §2 (libkqueue 2.7.0's installed header).
  *
  * @module
  */
@@ -27,10 +27,11 @@ export const keventFields = {
 
 /** Kqueue constants with the same value on macOS, FreeBSD and libkqueue. */
 export const kqueueConstants = {
-  // Filters -1 to -7, except EVFILT_AIO (-3, in bsd-common: libkqueue lacks it). From -8 on they
-  // diverge: EVFILT_USER is -10 on macOS, -11 on FreeBSD and libkqueue.
+  // Filters -1 to -7. From -8 on they diverge: EVFILT_USER is -10 on macOS, -11 on FreeBSD and
+  // libkqueue. libkqueue numbers EVFILT_AIO as the BSDs do but fails it with ENOSYS.
   EVFILT_READ: -1,
   EVFILT_WRITE: -2,
+  EVFILT_AIO: -3,
   EVFILT_VNODE: -4,
   EVFILT_PROC: -5,
   EVFILT_SIGNAL: -6,

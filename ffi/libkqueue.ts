@@ -7,7 +7,7 @@
  * (`EVFILT_USER` is -11), and macOS's timer unit bits. What all three flavours share comes from
  * `ffi/kqueue-common.ts`.
  *
- * Sources: KQUEUE-ON-LINUX.md section 3 (libkqueue 2.7.0's installed header, measured with
+ * Sources: docs/design/libkqueue.md §2 (libkqueue 2.7.0's installed header, measured with
  * `offsetof`/`sizeof` on x86-64).
  *
  * @module
@@ -24,8 +24,8 @@ export const libkqueueAbi = {
     // Of the shared ones, NOTE_EXIT is the only EVFILT_PROC fflag implemented on Linux, and
     // NOTE_LOWAT is done with SO_RCVLOWAT, so for sockets only.
     ...kqueueConstants,
-    // Filters, numbered as on FreeBSD. AIO, FS and LIO are hidden in the header and fail with
-    // ENOSYS, so they are left out.
+    // Filters, numbered as on FreeBSD. FS and LIO are hidden in the header and fail with ENOSYS,
+    // so they are left out; AIO (hidden too) keeps the number every BSD gives it.
     EVFILT_USER: -11,
     // EVFILT_PROC fflags: FreeBSD's values.
     NOTE_PCTRLMASK: 0xf0000000,

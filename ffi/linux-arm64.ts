@@ -17,6 +17,7 @@ export const linuxArm64 = {
   // The same sonames as on linux-x64 (see there), but musl's names the CPU.
   libc: ["libc.so.6", "libc.musl-aarch64.so.1"],
   librt: ["libc.so.6", "librt.so.1", "libc.musl-aarch64.so.1"],
+  libutil: ["libc.so.6", "libutil.so.1", "libc.musl-aarch64.so.1"],
   structs: {
     ...linuxStructs,
     // arm64 glibc does not pack epoll_event: data is 8-aligned, stride 16.

@@ -4,7 +4,7 @@
  * a few `O_*` flags, the numbers of the older system calls, the musl soname). The layouts every
  * LP64 platform has come from `ffi/lp64-common.ts`.
  *
- * Sources: ABI.md sections 2 and 3 ([L64] compiled and run here; [LA64] cross-compiled), checked
+ * Sources: docs/design/platform-abi.md §4 and §5 ([L64] compiled and run here; [LA64] cross-compiled), checked
  * again by `test/ffi/layout.test.ts` against the C headers on every run.
  *
  * @module
@@ -86,12 +86,18 @@ export const linuxConstants = {
   TFD_TIMER_ABSTIME: 1,
   TFD_TIMER_CANCEL_ON_SET: 2,
   PIDFD_NONBLOCK: 0x800,
+  // waitid(2): P_PID is an idtype_t enumerator, the others are macros.
+  P_PID: 1,
+  WNOHANG: 1,
+  WEXITED: 4,
+  WNOWAIT: 0x1000000,
   // clock_gettime(2)
   CLOCK_REALTIME: 0,
   CLOCK_MONOTONIC: 1,
   CLOCK_BOOTTIME: 7,
   // socket(7), unix(7)
   AF_UNIX: 1,
+  AF_INET: 2,
   SOCK_STREAM: 1,
   SOCK_DGRAM: 2,
   SOCK_SEQPACKET: 5,
@@ -106,6 +112,7 @@ export const linuxConstants = {
   SO_RCVBUF: 8,
   SO_PASSCRED: 0x10,
   SO_PEERCRED: 0x11,
+  SO_ACCEPTCONN: 30,
   SOMAXCONN: 4096,
   MSG_PEEK: 0x2,
   MSG_CTRUNC: 0x8,

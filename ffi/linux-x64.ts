@@ -17,6 +17,8 @@ export const linuxX64 = {
   libc: ["libc.so.6", "libc.musl-x86_64.so.1"],
   // glibc >= 2.34 has mq_* in libc; librt.so.1 is the older home and a stub afterwards.
   librt: ["libc.so.6", "librt.so.1", "libc.musl-x86_64.so.1"],
+  // glibc >= 2.34 has openpty in libc; libutil.so.1 is the older home.
+  libutil: ["libc.so.6", "libutil.so.1", "libc.musl-x86_64.so.1"],
   structs: {
     ...linuxStructs,
     // x86-64 glibc declares epoll_event __attribute__((packed)): data sits unaligned at 4, stride 12.

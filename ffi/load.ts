@@ -21,10 +21,12 @@ import {
   mqueuePointerSymbols,
   pidfdSymbols,
   pipe2Symbols,
+  ptySymbols,
   socketSymbols,
   syscall2Symbols,
   syscall4Symbols,
   timerfdSymbols,
+  waitidSymbols,
 } from "./symbols.ts";
 
 /** The callable functions of a loaded symbol table. */
@@ -100,6 +102,11 @@ export const loadMqueuePointer = lazyGroup(
   () => abi?.librt ?? [],
   mqueuePointerSymbols,
 );
+/** waitid (Linux). */
+export const loadWaitid = lazyGroup(isLinux, libcNames, waitidSymbols);
+
+/** openpty. */
+export const loadPty = lazyGroup(abi !== undefined, () => abi?.libutil ?? [], ptySymbols);
 /** clock_gettime. */
 export const loadClock = lazyGroup(abi !== undefined, libcNames, clockSymbols);
 /** The native kqueue and kevent (macOS, FreeBSD). */

@@ -3,7 +3,7 @@
  * and FreeBSD on x86-64 and arm64): structs built only from `long`, `time_t`, `size_t` and
  * pointers, all 8 bytes there. The platform modules spread these and add the layouts that differ.
  *
- * Sources: ABI.md section 2 ([L64], [LA64], [xnu], [fbsd] headers), checked by
+ * Sources: docs/design/platform-abi.md §4 ([L64], [LA64], [xnu], [fbsd] headers), checked by
  * `test/ffi/layout.test.ts` against the C headers of the running platform.
  *
  * @module

@@ -30,7 +30,7 @@ export interface KqueueAbi {
   /**
    * Filters, EV_* flags and NOTE_* fflags by their C names. Names a flavour lacks are absent,
    * never zero: `EVFILT_USER` is -10 on macOS and -11 on FreeBSD and libkqueue, and the timer
-   * unit bits collide between macOS and FreeBSD (ABI.md section 3.12).
+   * unit bits collide between macOS and FreeBSD (docs/design/platform-abi.md §5.2).
    */
   readonly constants: Readonly<Record<string, number>>;
   /**
@@ -78,6 +78,8 @@ export interface AbiTables {
   readonly libc: readonly string[];
   /** Where the POSIX message-queue calls live, tried in order (libc on glibc >= 2.34, librt on FreeBSD). */
   readonly librt: readonly string[];
+  /** Where `openpty` lives, tried in order (libc on glibc >= 2.34, libutil before and on FreeBSD). */
+  readonly libutil: readonly string[];
   /** The function that returns this thread's `int *errno`. */
   readonly errnoFunction: "__errno_location" | "__error";
   /**

@@ -5,7 +5,7 @@
  * listed symbol is missing: a libc without `pidfd_open` must still give us `epoll_wait`. The tables
  * are literal constants so that `dlopen` infers every call's signature; nothing casts them.
  *
- * Type choices (BUN-FFI.md A1, A2): `i32` for `int`, `i64_fast` for `ssize_t` so results come back
+ * Type choices (docs/design/bun-ffi.md §1, §2): `i32` for `int`, `i64_fast` for `ssize_t` so results come back
  * as plain numbers, `u64` for `size_t` arguments (plain numbers are accepted), `ptr` for buffers
  * (callers pass the typed array itself, never a cached `ptr()`: small typed arrays move).
  * `i64_fast` is spelled `FFIType.i64_fast`: the string alias is missing from bun-types 1.4.4.
@@ -47,7 +47,7 @@ export const fcntlRegisterSymbols = {
 } as const;
 
 /**
- * `fcntl` for Apple arm64, where every variadic argument goes on the stack (ABI.md section 4.3):
+ * `fcntl` for Apple arm64, where every variadic argument goes on the stack (docs/design/platform-abi.md §6):
  * six 64-bit dummies fill x2 to x7, so the ninth argument lands in the first stack slot, where
  * libSystem's `va_arg` reads it.
  */
@@ -112,6 +112,27 @@ export const syscall4Symbols = {
   syscall: { args: [FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast, FFIType.i64_fast], returns: FFIType.i64_fast },
 } as const;
 
+/**
+ * `openpty(&controller, &device, name, termios, winsize)`: a pseudo-terminal pair. The name,
+ * termios and winsize pointers may be null (and name should be: it has no length).
+ */
+export const ptySymbols = {
+  openpty: { args: ["ptr", "ptr", "ptr", "ptr", "ptr"], returns: "i32" },
+  // tcgetattr/tcsetattr(fd, TCSANOW, &termios) and cfmakeraw(&termios): raw mode, as a serial port.
+  tcgetattr: { args: ["i32", "ptr"], returns: "i32" },
+  tcsetattr: { args: ["i32", "i32", "ptr"], returns: "i32" },
+  cfmakeraw: { args: ["ptr"], returns: "void" },
+} as const;
+
+/**
+ * Room for any platform's `struct termios`, which the pty calls treat as opaque: 60 bytes on
+ * glibc, 44 on FreeBSD, 72 on macOS.
+ */
+export const TERMIOS_ROOM = 128;
+
+/** `TCSANOW`: apply terminal settings at once. 0 on every platform. */
+export const TCSANOW = 0;
+
 /** kqueue(2), from libc on macOS and FreeBSD or from libkqueue on Linux. */
 export const kqueueSymbols = {
   kqueue: { args: [], returns: "i32" },
@@ -152,6 +173,14 @@ export const mqueuePointerSymbols = {
   mq_timedsend: { args: ["ptr", "ptr", "u64", "u32", "ptr"], returns: "i32" },
   mq_timedreceive: { args: ["ptr", "ptr", "u64", "ptr", "ptr"], returns: FFIType.i64_fast },
   mq_getfd_np: { args: ["ptr"], returns: "i32" },
+} as const;
+
+/**
+ * waitid(2), to ask whether a process is a child of this one without reaping it (Linux). `id_t`
+ * is 32 bits; `infop` may be NULL on Linux when only the result matters.
+ */
+export const waitidSymbols = {
+  waitid: { args: ["i32", "u32", "ptr", "i32"], returns: "i32" },
 } as const;
 
 /** clock_gettime(2), for absolute deadlines on a given clock. */

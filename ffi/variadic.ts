@@ -1,5 +1,5 @@
 /**
- * The variadic C calls the library makes, bound correctly for each ABI (ABI.md section 4).
+ * The variadic C calls the library makes, bound correctly for each ABI (docs/design/platform-abi.md §6).
  *
  * bun:ffi binds fixed-arity signatures only. That is right wherever variadic arguments travel like
  * named ones, and wrong on Apple arm64, where they go on the stack: there the binding is padded so

@@ -44,6 +44,7 @@ export {
   type WakerTransfer,
 } from "./poller/index.ts";
 export * from "./ipc/index.ts";
+export * from "./watch/index.ts";
 
 // Imported first, so that an unsupported runtime is named before anything else loads; called here
 // so that no bundler drops it (see core/runtime.ts).

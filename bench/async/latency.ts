@@ -93,8 +93,8 @@ async function epollLatency(busyPoll: boolean, count: number, warmup: number, se
 }
 
 /**
- * Bun's own socket I/O: one end of an AF_UNIX socketpair handed to `Bun.connect({ fd })` (BUN-FFI.md
- * B3 (d): one wake-up, Bun's event loop reads), the producer writing one byte to the other end.
+ * Bun's own socket I/O: one end of an AF_UNIX socketpair handed to `Bun.connect({ fd })` (docs/design/bun-ffi.md
+ * §9: one wake-up, Bun's event loop reads), the producer writing one byte to the other end.
  */
 async function nativeLatency(count: number, warmup: number, seed: number): Promise<Latencies> {
   const { close } = loadCore()!;
@@ -108,7 +108,7 @@ async function nativeLatency(count: number, warmup: number, seed: number): Promi
   let received = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  // `fd` is accepted at run time but missing from the typed overloads (BUN-FFI.md A3.8).
+  // `fd` is accepted at run time but missing from the typed overloads (docs/design/bun-ffi.md §7).
   const connect = Bun.connect as unknown as (options: object) => Promise<{ terminate(): void }>;
   const socket = await connect({
     fd: pair[1],

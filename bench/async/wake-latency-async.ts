@@ -4,7 +4,7 @@
  * the main thread. p50/p90/p99 over 1 500 samples per run.
  *
  * By default waitAsync takes one thread wake-up: Bun's own event loop watches a duplicate of the
- * instance's descriptor (src/async/event-loop/event-loop-source.ts), so the kernel wakes the main thread
+ * instance's descriptor (src/async/event-loop/duplicate-watch.ts), so the kernel wakes the main thread
  * directly. The fallback, the readiness thread, takes two (a helper blocked in epoll_wait, then the
  * main thread through `Atomics.notify` and Bun's event loop). The C references
  * (`bench/c/wake-latency-async.c`): `hops=2`, a helper thread in epoll_wait that futex-wakes the

@@ -38,7 +38,7 @@ typedef int bench_cpu_set;
 #else
 #include <dlfcn.h>
 
-/* libkqueue's struct kevent on LP64 Linux (KQUEUE-ON-LINUX.md 3.1): macOS's layout. */
+/* libkqueue's struct kevent on LP64 Linux (docs/design/libkqueue.md §2): macOS's layout. */
 struct kevent {
   uintptr_t ident;
   int16_t filter;

@@ -1,6 +1,6 @@
 /**
  * The bun:ffi floor: `epoll_wait` called straight through the ffi/ symbol table, with the events
- * decoded from one `Uint32Array` (BUN-FFI.md C(ii)). No Epoll class, no handle map, no argument
+ * decoded from one `Uint32Array` (docs/design/bun-ffi.md §2). No Epoll class, no handle map, no argument
  * checks.
  * The gap between this and the Epoll rows is what the class itself costs.
  *

@@ -1,10 +1,10 @@
 /**
- * The busy-poll source behind `waitAsync(t, { busyPoll: true })`: instead of sleeping until a
+ * The busy-poll watch behind `waitAsync(t, { busyPoll: true })`: instead of sleeping until a
  * helper thread reports readiness, the waiter polls the instance with `wait(0)` on every turn of
  * the event loop (`setImmediate`).
  *
  * It trades a CPU core for latency: a ready event is seen within one loop turn (a few
- * microseconds, BUN-FFI.md B3 (d)) instead of after two thread wake-ups (tens of microseconds),
+ * microseconds) instead of after two thread wake-ups (tens of microseconds),
  * and the process uses 100 % of one core for as long as a busy wait is pending. Timers, I/O and
  * other promises keep running between polls. A pending `setImmediate` keeps the process alive,
  * as a pending wait should.
@@ -12,10 +12,10 @@
  * @internal
  * @module
  */
-import type { ReadinessSource } from "./source.ts";
+import type { ReadinessWatch } from "./watch.ts";
 
 /** Reports on every event-loop turn while armed. */
-export class BusyPollSource implements ReadinessSource {
+export class BusyPollWatch implements ReadinessWatch {
   readonly #onReady: () => void;
   #immediate: ReturnType<typeof setImmediate> | undefined;
 

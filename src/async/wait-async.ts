@@ -1,5 +1,6 @@
 /**
- * `waitAsync` for one instance: the per-instance waiter that `Epoll` and `Kqueue` share.
+ * `waitAsync` for one instance: the per-instance waiter that `Epoll`, `Kqueue` and `Poller` share.
+ * The contract it keeps is written once, on {@link WaitAsyncOptions}.
  *
  * A wait runs as follows, every step on the calling thread:
  *
@@ -8,15 +9,11 @@
  * 2. On the next turn of the event loop (`setImmediate`, so that a loop of waits on an instance
  *    that is always ready cannot starve timers and I/O) the instance is polled with its own
  *    `wait(0)`. Events, or a timeout of 0, resolve the wait.
- * 3. Otherwise the instance's {@link ReadinessSource} is armed, and each report polls again with
+ * 3. Otherwise the instance's {@link ReadinessWatch} is armed, and each report polls again with
  *    `wait(0)`: events resolve, an empty poll (a spurious report) arms again.
  * 4. The timeout (a timer on this thread) polls once more and resolves with what that poll found,
  *    usually nothing; an abort rejects with the signal's reason; `close()` rejects with EBADF.
  *    None of them takes events: what was not delivered stays for the next wait.
- *
- * One wait per instance at a time: a second `waitAsync` while one is pending is rejected with
- * `EBUSY` (both would share the instance's one reusable result). A synchronous `wait` meanwhile is
- * allowed and takes the events it finds; the pending async wait goes on waiting.
  *
  * @internal
  * @module
@@ -25,11 +22,39 @@ import { SystemError, closedError, invalidType } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { MAX_KERNEL_TIMEOUT_MS, validateTimeout } from "../core/timeout.ts";
 import { validateBoolean, validateOptions } from "../core/validate.ts";
-import { BusyPollSource } from "./busy-poll.ts";
-import type { ReadinessSource, SourceFactory } from "./source.ts";
+import { BusyPollWatch } from "./busy-poll.ts";
+import type { ReadinessWatch, WatchFactory } from "./watch.ts";
 
 /**
- * Options of `waitAsync` on `Epoll`, `Kqueue` and `Poller`.
+ * Options of `waitAsync` on `Epoll`, `Kqueue` and `Poller`, and the rules every `waitAsync` keeps:
+ *
+ * - It resolves with the instance's reusable result (the one `wait` returns) when events are
+ *   ready, or when the timeout passes (then empty). The instance collects the events itself with
+ *   its own non-blocking `wait(0)` on the calling thread, so edge-triggered, one-shot and
+ *   dispatch modes, timers, processes and user data behave exactly as with `wait`. A ready
+ *   instance resolves on the next turn of the event loop.
+ * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
+ *   on the next turn. It resolves never early, with what a last `wait(0)` finds (usually nothing).
+ * - `signal`: aborting rejects with `signal.reason` (an `AbortError` `DOMException` by default),
+ *   at once if it is already aborted, as `fetch` does. Aborts and timeouts take no events: what
+ *   was not delivered comes with the next wait.
+ * - `close()` while a wait is pending rejects it with a `SystemError` EBADF.
+ * - One `waitAsync` at a time per instance: a second while one is pending rejects with EBUSY
+ *   (both would share the one reusable result). Synchronous `wait`s may be mixed in; they take the
+ *   events they find, and a pending `waitAsync` goes on waiting. Many instances may wait at once.
+ * - A pending wait keeps the process alive (as a pending socket read does); the process exits
+ *   normally once nothing is pending. An idle process with pending waits uses no CPU unless
+ *   `busyPoll` is asked for.
+ * - In a Worker, the Worker's own event loop serves its waits. Let pending waits settle (or abort
+ *   them) and close instances before `terminate()`: an instance left open is not closed by it (and
+ *   a helper thread blocked in the kernel keeps its thread and descriptors until the process ends).
+ * - Errors are rejections, never throws: EBADF (syscall `"<Class>.waitAsync"`) when the instance
+ *   is closed, TypeError/RangeError for bad arguments, EBUSY as above, and the kernel's errors
+ *   from waiting and from setting up the watch.
+ *
+ * How an instance is watched while it waits (Bun's event loop, a helper thread) depends on the
+ * instance and the platform; the class's `waitAsync` says which, and docs/design/wait-async.md
+ * explains each design.
  *
  * @example
  * ```ts
@@ -54,18 +79,12 @@ export interface WaitAsyncOptions {
   readonly busyPoll?: boolean;
 }
 
-/** What an instance gives its waiter. */
-export interface WaitAsyncHost<R> {
-  /** The class name, for errors (`"Epoll"`). */
-  readonly kind: string;
+/** What a waiter needs of its instance (an `Epoll`, a `Kqueue`, a `Poller`). */
+export interface WaitAsyncHost<R extends { readonly length: number }> {
   /** Whether the instance is closed. */
-  isClosed(): boolean;
-  /** The instance's non-blocking `wait(0)`. */
-  poll(): R;
-  /** Whether a poll's result resolves the wait (it holds events). */
-  isReady(result: R): boolean;
-  /** Makes the instance's readiness source (Bun's event loop, the readiness thread or a helper thread). */
-  readonly createSource: SourceFactory;
+  readonly closed: boolean;
+  /** The instance's `wait`; the waiter only ever calls `wait(0)`. */
+  wait(timeoutMs: number): R;
 }
 
 /** One pending wait. */
@@ -79,23 +98,35 @@ interface Pending<R> {
   /** -1: forever; otherwise whole ms. */
   readonly timeoutMs: number;
   readonly startedAt: number;
-  readonly source: () => ReadinessSource;
+  readonly watch: () => ReadinessWatch;
   timer: ReturnType<typeof setTimeout> | undefined;
   immediate: ReturnType<typeof setImmediate> | undefined;
-  /** The source was armed for this wait: it must be disarmed when the wait settles. */
+  /** The watch was armed for this wait: it must be disarmed when the wait settles. */
   armed: boolean;
 }
 
 /** The `waitAsync` machinery of one instance. */
-export class AsyncWaiter<R> {
+export class AsyncWaiter<R extends { readonly length: number }> {
+  readonly #kind: string;
   readonly #host: WaitAsyncHost<R>;
+  readonly #createWatch: WatchFactory;
+  readonly #woke: (() => boolean) | undefined;
   #pending: Pending<R> | undefined;
-  #source: ReadinessSource | undefined;
-  #busySource: ReadinessSource | undefined;
+  #watch: ReadinessWatch | undefined;
+  #busyWatch: ReadinessWatch | undefined;
 
-  /** @param host - the instance's side. */
-  constructor(host: WaitAsyncHost<R>) {
+  /**
+   * @param kind - the class name, for errors (`"Epoll"`).
+   * @param host - the instance.
+   * @param createWatch - makes the instance's readiness watch (the choice is in index.ts).
+   * @param woke - whether the last `wait(0)` swallowed a wake-up, which ends a wait with no
+   *   entries (a `Poller`'s `Waker`); otherwise a poll resolves the wait when it holds events.
+   */
+  constructor(kind: string, host: WaitAsyncHost<R>, createWatch: WatchFactory, woke?: () => boolean) {
+    this.#kind = kind;
     this.#host = host;
+    this.#createWatch = createWatch;
+    this.#woke = woke;
   }
 
   /** Whether a wait is pending. */
@@ -109,12 +140,12 @@ export class AsyncWaiter<R> {
    * @param options - {@link WaitAsyncOptions}.
    */
   waitAsync(timeoutMs: unknown, options: unknown): Promise<R> {
-    const host = this.#host;
+    const kind = this.#kind;
     let timeout: number;
     let signal: AbortSignal | undefined;
     let busyPoll: boolean;
     try {
-      if (host.isClosed()) throw closedError(host.kind, "waitAsync");
+      if (this.#host.closed) throw closedError(kind, "waitAsync");
       timeout = validateTimeout(timeoutMs);
       ({ signal, busyPoll } = readOptions(options));
     } catch (error) {
@@ -125,8 +156,8 @@ export class AsyncWaiter<R> {
       return Promise.reject(
         new SystemError(
           "EBUSY",
-          `${host.kind}.waitAsync`,
-          `${host.kind} already has a waitAsync() pending: await it (or abort it) before starting another`,
+          `${kind}.waitAsync`,
+          `${kind} already has a waitAsync() pending: await it (or abort it) before starting another`,
         ),
       );
     }
@@ -134,20 +165,20 @@ export class AsyncWaiter<R> {
   }
 
   /**
-   * The instance is closing: rejects a pending wait with EBADF and releases the sources. Call it
+   * The instance is closing: rejects a pending wait with EBADF and releases the watches. Call it
    * before the descriptor is closed.
    */
   close(): void {
     const pending = this.#pending;
     if (pending !== undefined) {
-      const kind = this.#host.kind;
+      const kind = this.#kind;
       this.#settle(pending);
       pending.reject(new SystemError("EBADF", `${kind}.waitAsync`, `${kind} was closed while waitAsync() was pending`));
     }
-    this.#source?.dispose();
-    this.#busySource?.dispose();
-    this.#source = undefined;
-    this.#busySource = undefined;
+    this.#watch?.dispose();
+    this.#busyWatch?.dispose();
+    this.#watch = undefined;
+    this.#busyWatch = undefined;
   }
 
   #start(timeoutMs: number, signal: AbortSignal | undefined, busyPoll: boolean): Promise<R> {
@@ -164,7 +195,7 @@ export class AsyncWaiter<R> {
       onAbort: () => this.#abort(pending),
       timeoutMs,
       startedAt: performance.now(),
-      source: busyPoll ? () => this.#busy() : () => this.#readiness(),
+      watch: busyPoll ? () => this.#busy() : () => this.#readiness(),
       timer: undefined,
       immediate: undefined,
       armed: false,
@@ -179,23 +210,23 @@ export class AsyncWaiter<R> {
     return promise;
   }
 
-  /** Polls the instance for `pending`: resolves on events (or when `final`), else arms the source. */
+  /** Polls the instance for `pending`: resolves on events (or when `final`), else arms the watch. */
   #poll(pending: Pending<R>, final: boolean): void {
     if (this.#pending !== pending) return;
     let result: R;
     try {
-      result = this.#host.poll();
+      result = this.#host.wait(0);
     } catch (error) {
       this.#fail(pending, error);
       return;
     }
-    if (final || this.#host.isReady(result)) {
+    if (final || result.length > 0 || this.#woke?.() === true) {
       this.#settle(pending);
       pending.resolve(result);
       return;
     }
     try {
-      pending.source().arm();
+      pending.watch().arm();
       pending.armed = true;
     } catch (error) {
       this.#fail(pending, error);
@@ -230,7 +261,7 @@ export class AsyncWaiter<R> {
     pending.reject(error);
   }
 
-  /** Ends `pending` (before its promise settles): timers, listener, source. */
+  /** Ends `pending` (before its promise settles): timers, listener, watch. */
   #settle(pending: Pending<R>): void {
     this.#pending = undefined;
     if (pending.timer !== undefined) clearTimeout(pending.timer);
@@ -238,12 +269,12 @@ export class AsyncWaiter<R> {
     pending.signal?.removeEventListener("abort", pending.onAbort);
     if (pending.armed) {
       pending.armed = false;
-      pending.source().disarm();
+      pending.watch().disarm();
     }
   }
 
   /**
-   * A report from a source: poll again for the pending wait, if any. Never throws: sources call it
+   * A report from a watch: poll again for the pending wait, if any. Never throws: watches call it
    * from the event loop's callbacks (a socket's, a pump's, an immediate), where an exception would
    * surface as an uncaught error far from its cause.
    */
@@ -262,12 +293,12 @@ export class AsyncWaiter<R> {
     if (pending !== undefined) this.#fail(pending, error);
   };
 
-  #readiness(): ReadinessSource {
-    return (this.#source ??= this.#host.createSource(this.#onReady, this.#onError));
+  #readiness(): ReadinessWatch {
+    return (this.#watch ??= this.#createWatch(this.#onReady, this.#onError));
   }
 
-  #busy(): ReadinessSource {
-    return (this.#busySource ??= new BusyPollSource(this.#onReady));
+  #busy(): ReadinessWatch {
+    return (this.#busyWatch ??= new BusyPollWatch(this.#onReady));
   }
 }
 

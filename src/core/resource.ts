@@ -5,7 +5,7 @@
  * an object is garbage-collected unclosed, its descriptor is closed and a warning is logged, once.
  * The registry lives in this module, which has no top-level await: a registry held only by a
  * module-level constant of a module with top-level await is collected together with its
- * registrations, and its callbacks never run (BUN-FFI.md A3.6, oven-sh/bun PR #35213).
+ * registrations, and its callbacks never run (docs/design/bun-ffi.md §6, oven-sh/bun PR #35213).
  *
  * @module
  */

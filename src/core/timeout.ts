@@ -1,5 +1,5 @@
 /**
- * Timeouts as every blocking call in bunix takes them (API.md section 1): milliseconds like
+ * Timeouts as every blocking call in bunix takes them: milliseconds like
  * `setTimeout`; `-1`, `undefined` or `Infinity` wait forever; `0` polls; fractions round up, never
  * down to a busy loop. And the EINTR rule: an interrupted wait is retried with the time that is
  * left, never the full timeout again.

@@ -1,19 +1,28 @@
 /**
  * Milliseconds (a JS number, fractions kept) to and from `struct timespec` and `struct itimerspec`,
  * with the layouts of the running platform (`ffi/`), through 32-bit words: no BigInt, no DataView.
+ * Every timespec bunix hands the kernel (timerfd, kevent's timeout, the message-queue deadlines) is
+ * written by {@link writeTimespecParts}.
  *
  * @internal
  * @module
  */
 import { struct } from "../../ffi/index.ts";
 import { invalidType, outOfRange } from "./errors.ts";
-import { LOW_WORD, readU64, writeU64 } from "./u64.ts";
+import { HIGH_WORD, LOW_WORD, readU64, writeU64 } from "./u64.ts";
 
 /**
  * The largest time bunix passes to the kernel, in ms (about 285,000 years): its seconds stay an
  * exact integer in a double and far inside `time_t`.
  */
 export const MAX_TIME_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The longest timer duration, in ms, whose count of microseconds is still an exact integer: a
+ * kqueue timer (`Kqueue.registerTimer`) is set in microseconds, and the Poller keeps the same limit
+ * on both backends.
+ */
+export const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 const NS_PER_MS = 1e6;
 const NS_PER_SECOND = 1e9;
@@ -90,15 +99,37 @@ export function writeTimespec(words: Uint32Array, word: number, ms: number): voi
     nanoseconds -= NS_PER_SECOND;
   }
   if (seconds === 0 && nanoseconds === 0 && ms > 0) nanoseconds = 1;
+  writeTimespecParts(words, word, seconds, nanoseconds);
+}
+
+/**
+ * Writes the timespec starting at `words[word]`: `seconds`, an integer from 0 to 2^53 - 1, and
+ * `nanoseconds`, an integer below 10^9. The high word of a wide `tv_nsec` is written as 0.
+ */
+export function writeTimespecParts(words: Uint32Array, word: number, seconds: number, nanoseconds: number): void {
+  const l = timeLayout();
   writeU64(words, word + l.secWord, seconds);
-  if (l.nsecWide) writeU64(words, word + l.nsecWord, nanoseconds);
-  else words[word + l.nsecWord] = nanoseconds;
+  if (l.nsecWide) {
+    words[word + l.nsecWord + LOW_WORD] = nanoseconds;
+    words[word + l.nsecWord + HIGH_WORD] = 0;
+  } else {
+    words[word + l.nsecWord] = nanoseconds;
+  }
+}
+
+/** The `tv_sec` of the timespec starting at `words[word]`, taken as unsigned (times after 1970). */
+export function timespecSeconds(words: Uint32Array, word: number): number {
+  return readU64(words, word + timeLayout().secWord);
+}
+
+/** The `tv_nsec` of the timespec starting at `words[word]`. */
+export function timespecNanoseconds(words: Uint32Array, word: number): number {
+  const l = timeLayout();
+  // tv_nsec is below 10^9, so its low word is all of it, wide or not.
+  return words[word + l.nsecWord + (l.nsecWide ? LOW_WORD : 0)]!;
 }
 
 /** Reads the timespec starting at `words[word]` as ms, fractions kept (to the double's precision). */
 export function readTimespecMs(words: Uint32Array, word: number): number {
-  const l = timeLayout();
-  // tv_nsec is below 10^9, so its low word is all of it, wide or not.
-  const nanoseconds = words[word + l.nsecWord + (l.nsecWide ? LOW_WORD : 0)]!;
-  return readU64(words, word + l.secWord) * 1000 + nanoseconds / NS_PER_MS;
+  return timespecSeconds(words, word) * 1000 + timespecNanoseconds(words, word) / NS_PER_MS;
 }

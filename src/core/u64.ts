@@ -1,6 +1,6 @@
 /**
  * Unsigned 64-bit values as a pair of 32-bit words, so that the common path (an eventfd counter, a
- * timer's expiration count, a timespec's seconds) never creates a BigInt (BUN-FFI.md A2: BigInt
+ * timer's expiration count, a timespec's seconds) never creates a BigInt (docs/design/bun-ffi.md §2: BigInt
  * paths cost 6 to 55 ns per field).
  *
  * @internal

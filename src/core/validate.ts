@@ -20,6 +20,18 @@ export function validateInteger(value: unknown, name: string, min: number, max: 
   return value;
 }
 
+/**
+ * The error for a bad entry index of a result list (`EpollEvents`, `KeventList`, `PollEvents`):
+ * a TypeError for a non-number, a RangeError otherwise. The accessors test
+ * `typeof i === "number" && (i >>> 0) === i && i < length` inline and call this only when that
+ * fails, so their hot path pays nothing for it; the `typeof` comes first so that `>>>` never meets
+ * a bigint, a Symbol or an object it cannot convert (the engine's own errors, which name nothing).
+ */
+export function indexError(index: unknown, length: number): TypeError | RangeError {
+  if (typeof index !== "number") return invalidType("index", "of type number", index);
+  return outOfRange("index", length === 0 ? "an index into an empty result (length 0)" : `an integer >= 0 and < ${length}`, index);
+}
+
 /** A file descriptor: an integer in [0, 2^31 - 1]. */
 export function validateFd(value: unknown, name = "fd"): number {
   return validateInteger(value, name, 0, INT32_MAX);

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { outOfRange, invalidType } from "../core/errors.ts";
+import { indexError } from "../core/validate.ts";
 import type { HandleMap } from "../core/handle-map.ts";
 
 /** One ready descriptor, as the iterator of {@link EpollEvents} and `toArray()` give it. */
@@ -91,10 +91,10 @@ export class EpollEvents<T> implements Iterable<EpollEvent<T>> {
 
   /**
    * The descriptor of entry `i`: the number it was added under, or `-1` when the entry is stale.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   fd(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     const at = i * this.#stride;
     const words = this.#words;
     return this.#handles.key(words[at + this.#slotWord]!, words[at + this.#generationWord]!);
@@ -103,20 +103,20 @@ export class EpollEvents<T> implements Iterable<EpollEvent<T>> {
   /**
    * The ready events of entry `i`, an unsigned 32-bit mask (`EpollFlags` bits; bits bunix has no
    * name for are passed through as the kernel set them).
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   events(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     return this.#words[i * this.#stride]!;
   }
 
   /**
    * The data of entry `i`'s registration, or `undefined` when the entry is stale (or was added
    * without data).
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   data(i: number): T | undefined {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     const at = i * this.#stride;
     const words = this.#words;
     return this.#handles.get(words[at + this.#slotWord]!, words[at + this.#generationWord]!);
@@ -148,9 +148,4 @@ export class EpollEvents<T> implements Iterable<EpollEvent<T>> {
  */
 export function setEventsLength<T>(events: EpollEvents<T>, length: number): void {
   assignLength(events, length);
-}
-
-function indexError(index: unknown, length: number): TypeError | RangeError {
-  if (typeof index !== "number") return invalidType("index", "of type number", index);
-  return outOfRange("index", length === 0 ? "an index into an empty result (length 0)" : `an integer >= 0 and < ${length}`, index);
 }

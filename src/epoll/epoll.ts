@@ -10,9 +10,8 @@
  * @module
  */
 import { constant, errno, errnoNumber, loadEpoll, optionalConstant, struct } from "../../ffi/index.ts";
-import { EventLoopSource } from "../async/event-loop/event-loop-source.ts";
-import { readinessEngine } from "../async/readiness-thread/engine.ts";
-import { type ReadinessSource, readinessSource } from "../async/source.ts";
+import { epollWatch } from "../async/index.ts";
+import { type ReadinessWatch, readinessWatch } from "../async/watch.ts";
 import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
 import { EpollEvents, setEventsLength } from "./epoll-events.ts";
 import { SystemError, lastError, unsupportedError } from "../core/errors.ts";
@@ -220,8 +219,8 @@ export class Epoll<T = unknown> extends FdResource {
   readonly #events: EpollEvents<T>;
   /** The `waitAsync` machinery, made on first use. */
   #async: AsyncWaiter<EpollEvents<T>> | undefined;
-  /** Readiness sources made for async waiters (this instance's own, a Poller's): released at close. */
-  readonly #sources: ReadinessSource[] = [];
+  /** Readiness watches made for async waiters (this instance's own, a Poller's): released at close. */
+  readonly #watches: ReadinessWatch[] = [];
 
   /**
    * `epoll_create1(EPOLL_CLOEXEC)`: opens a new epoll instance.
@@ -426,47 +425,20 @@ export class Epoll<T = unknown> extends FdResource {
   /**
    * `epoll_wait(2)` without blocking the JS thread: resolves with this instance's reusable
    * {@link EpollEvents} when registered descriptors are ready, or when the timeout passes (then
-   * empty).
+   * empty). The rules (timeout, abort, close, one wait at a time, keeping the process alive,
+   * errors) are those of every `waitAsync`: see {@link WaitAsyncOptions}.
    *
-   * Bun's own event loop watches this instance: while a wait is pending, a close-on-exec
-   * duplicate of its descriptor sits in the loop (an epoll descriptor is readable while it has
-   * events, and watching it takes none), and when it becomes readable this thread collects the
-   * events itself with `wait(0)`. So edge-triggered and one-shot registrations behave exactly as
-   * with `wait`, data is resolved on this thread, no helper thread runs, and nothing busy-polls: an
-   * idle process with pending waits uses no CPU. A ready instance resolves on the next turn of the
-   * event loop. Expect a wake-up latency of about what Bun's own sockets take (one thread
-   * wake-up; see the benchmark `wake-latency-async`), or `{ busyPoll: true }` for a few
-   * microseconds at the cost of a core.
-   *
+   * How it waits: Bun's own event loop watches this instance (an epoll descriptor is readable
+   * while it has events, and watching it takes none): while a wait is pending, a close-on-exec
+   * duplicate of its descriptor sits in the loop, so one thread wake-up, no helper thread and no
+   * busy polling; expect about the wake-up latency of Bun's own sockets (benchmark
+   * `wake-latency-async`), or `{ busyPoll: true }` for a few microseconds at the cost of a core.
    * Should Bun's loop refuse the instance (it holds Bun's own loop epoll, say), the wait goes on
-   * through a helper thread instead (one per JS thread, started on first use, stopped after 100 ms
-   * without waits), which sleeps in `epoll_wait` on a private epoll holding this instance.
-   * Side effect of the duplicate: Bun sets `O_NONBLOCK` on the open file, which `epoll_wait`
-   * ignores.
-   *
-   * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
-   *   on the next turn. It resolves never early, with what a last `wait(0)` finds (usually
-   *   nothing).
-   * - `signal`: aborting rejects with `signal.reason` (an `AbortError` `DOMException` by default),
-   *   at once if it is already aborted. Aborts and timeouts take no events: what was not delivered
-   *   comes with the next wait.
-   * - `close()` while a wait is pending rejects it with a `SystemError` EBADF.
-   * - One `waitAsync` at a time per instance: a second while one is pending rejects with EBUSY
-   *   (both would share the one reusable result). Synchronous `wait`s may be mixed in; they take
-   *   the events they find, and a pending `waitAsync` goes on waiting. Many instances may wait at
-   *   once.
-   * - A pending wait keeps the process alive (as a pending socket read does); the process exits
-   *   normally once nothing is pending.
-   * - In a Worker, the Worker's own event loop watches. Let pending waits settle (or abort them)
-   *   and close instances before `terminate()`: an instance left open is not closed by it (and a
-   *   fallback helper thread blocked in the kernel keeps its thread and two descriptors until the
-   *   process ends).
-   *
-   * Errors are rejections, never throws: EBADF (syscall `"Epoll.waitAsync"`) when the instance is
-   * closed, TypeError/RangeError for bad arguments, EBUSY as above, and the kernel's errors from
-   * `epoll_wait`, from duplicating the descriptor (`fcntl`: EMFILE), or from registering this
-   * instance for watching (`epoll_ctl`: ELOOP when it holds epoll instances nested too deep,
-   * ENOMEM, ENOSPC).
+   * through a helper thread instead (one per JS thread, started on first use, stopped after
+   * 100 ms without waits). Side effect of the duplicate: Bun sets `O_NONBLOCK` on the open file,
+   * which `epoll_wait` ignores. Besides those of `epoll_wait`, the errors of setting up the watch
+   * are EMFILE (duplicating the descriptor) and, on the fallback, those of `epoll_ctl` (ELOOP when
+   * this instance holds epoll instances nested too deep, ENOMEM, ENOSPC).
    *
    * @param timeoutMs - how long to wait, in ms; default forever.
    * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
@@ -482,34 +454,29 @@ export class Epoll<T = unknown> extends FdResource {
    * ```
    */
   waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<EpollEvents<T>> {
-    this.#async ??= new AsyncWaiter<EpollEvents<T>>({
-      kind: "Epoll",
-      isClosed: () => this.closed,
-      poll: () => this.wait(0),
-      isReady: (events) => events.length > 0,
-      createSource: (onReady, onError) => this[readinessSource](onReady, onError),
-    });
-    return this.#async.waitAsync(timeoutMs, options);
+    return this.#waiter().waitAsync(timeoutMs, options);
+  }
+
+  #waiter(): AsyncWaiter<EpollEvents<T>> {
+    return (this.#async ??= new AsyncWaiter("Epoll", this, (onReady, onError) => this[readinessWatch](onReady, onError)));
   }
 
   /**
-   * The source that reports this instance's readiness to an async waiter: a duplicate of its
-   * descriptor in Bun's event loop, or (the fallback) its descriptor in the shared readiness
-   * thread's outer epoll. For `waitAsync` and the `Poller`.
+   * The watch that reports this instance's readiness to an async waiter (the first row of the
+   * table in src/async/index.ts). For `waitAsync` and the `Poller`.
    * @internal
    */
-  [readinessSource](onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
-    const fd = this.openFd("waitAsync");
-    const source = new EventLoopSource(fd, onReady, () => readinessEngine().watch(fd, onReady, onError));
-    this.#sources.push(source);
-    return source;
+  [readinessWatch](onReady: () => void, onError: (error: unknown) => void): ReadinessWatch {
+    const watch = epollWatch(this.openFd("waitAsync"), onReady, onError);
+    this.#watches.push(watch);
+    return watch;
   }
 
   /** Drops every registration's data (their events read as stale) and empties the result. */
   protected override releaseResources(): void {
     // First: a pending waitAsync rejects, and the helper's registration goes before the fd does.
     this.#async?.close();
-    for (const source of this.#sources.splice(0)) source.dispose();
+    for (const watch of this.#watches.splice(0)) watch.dispose();
     this.#handles.clear();
     this.#slots.clear();
     setEventsLength(this.#events, 0);

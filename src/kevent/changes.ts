@@ -2,14 +2,15 @@
  * One kevent(2) change at a time, with `EV_RECEIPT` and exactly one receipt slot: the way the
  * readiness machinery registers, re-arms and triggers its private kqueue events. As in `Kqueue`
  * itself, nevents == nchanges keeps libkqueue from waiting for events and dropping the receipt
- * (KQUEUE-ON-LINUX.md section 5).
+ * (docs/design/libkqueue.md §8).
  *
  * @internal
  * @module
  */
 import { struct } from "../../ffi/index.ts";
 import { KeventBuffer } from "./codec.ts";
-import { type KeventCall, submitWithReceipt } from "./receipt.ts";
+import type { KeventCall } from "./library.ts";
+import { submitWithReceipt } from "./receipt.ts";
 import { hostKqueueAbi, kqueueConstant } from "./constants.ts";
 
 const EV_RECEIPT = kqueueConstant("EV_RECEIPT");

@@ -44,8 +44,8 @@ export interface EventFilters {
   readonly Read: number;
   /** `EVFILT_WRITE` (-2): a descriptor is writable; `data` is the free space (on libkqueue sockets, the bytes still queued). */
   readonly Write: number;
-  /** `EVFILT_AIO` (-3): POSIX AIO. Absent on libkqueue, which fails it with ENOSYS. */
-  readonly Aio?: number;
+  /** `EVFILT_AIO` (-3 everywhere): POSIX AIO completions. libkqueue refuses it with ENOSYS. */
+  readonly Aio: number;
   /** `EVFILT_VNODE` (-4): changes to a file; `fflags` are `Note.DELETE`, `Note.WRITE`, … */
   readonly Vnode: number;
   /** `EVFILT_PROC` (-5): a process exits (`Note.EXIT`), forks or execs; `ident` is the pid. */

@@ -1,17 +1,15 @@
 /**
  * Submits one change with EV_RECEIPT in a kevent() call of its own, the way every kqueue change in
  * bunix is made: the receipt reports that change's own error, and no event is consumed (libkqueue
- * mixes receipts with events when the call also waits: KQUEUE-ON-LINUX.md section 5).
+ * mixes receipts with events when the call also waits: docs/design/libkqueue.md §8).
  *
  * @internal
  * @module
  */
-import { errno, errnoNumber, type loadNativeKqueue } from "../../ffi/index.ts";
+import { errno, errnoNumber } from "../../ffi/index.ts";
 import type { KeventBuffer } from "./codec.ts";
 import { kqueueConstant } from "./constants.ts";
-
-/** A bound `kevent` function: the native kqueue's or libkqueue's. */
-export type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
+import type { KeventCall } from "./library.ts";
 
 const EINTR = errnoNumber("EINTR");
 const EV_ERROR = kqueueConstant("EV_ERROR");

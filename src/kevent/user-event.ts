@@ -5,34 +5,23 @@
  *
  * The event carries a constant udata of 0 from its `EV_ADD` on, and every trigger sends 0 again:
  * macOS and libkqueue overwrite the stored udata with the change's on a bare `NOTE_TRIGGER`
- * (KQUEUE-ON-LINUX.md 4.4), so resending the same value keeps it stable. A udata of 0 never
+ * (docs/design/libkqueue.md §5), so resending the same value keeps it stable. A udata of 0 never
  * resolves in the `Kqueue`'s handle map (generation 0 is never handed out), and the Poller knows
  * the event by its filter and ident, not by its udata.
  *
  * @internal
  * @module
  */
-import { errno, errnoNumber, loadKqueueFrom, loadNativeKqueue, struct } from "../../ffi/index.ts";
 import { unsupportedError } from "../core/errors.ts";
-import { KeventBuffer } from "./codec.ts";
-import { hostKqueueAbi } from "./constants.ts";
-
-type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
-
-function kqConstant(name: string): number {
-  const value = hostKqueueAbi.constants[name];
-  if (value === undefined) throw new Error(`bunix: the ${hostKqueueAbi.flavour} kqueue table has no ${name}`);
-  return value;
-}
+import { KeventChanges } from "./changes.ts";
+import { kqueueConstant } from "./constants.ts";
+import { type KeventCall, kqueueFunctions } from "./library.ts";
 
 /** The filter of the wake-up event. */
-export const EVFILT_USER = kqConstant("EVFILT_USER");
-const EV_ADD = kqConstant("EV_ADD");
-const EV_CLEAR = kqConstant("EV_CLEAR");
-const EV_RECEIPT = kqConstant("EV_RECEIPT");
-const EV_ERROR = kqConstant("EV_ERROR");
-const NOTE_TRIGGER = kqConstant("NOTE_TRIGGER");
-const EINTR = errnoNumber("EINTR");
+export const EVFILT_USER = kqueueConstant("EVFILT_USER");
+const EV_ADD = kqueueConstant("EV_ADD");
+const EV_CLEAR = kqueueConstant("EV_CLEAR");
+const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
 
 /**
  * The ident of the wake-up event. The Poller's kqueue is its own and registers no other
@@ -40,74 +29,43 @@ const EINTR = errnoNumber("EINTR");
  */
 export const WAKE_IDENT = 0x5741_4b45;
 
-// kevent per library path, per thread (each Worker has its own module instance).
-const libraries = new Map<string, KeventCall>();
-
 /**
  * The `kevent` function of the native kqueue, or of `library` (libkqueue on Linux).
  * @throws SystemError ENOTSUP (syscall `"Waker"`) when it cannot be loaded.
  */
 export function keventOf(library: string | undefined): KeventCall {
-  if (library === undefined) {
-    const symbols = loadNativeKqueue();
-    if (symbols === undefined) throw unsupportedError("Waker", "not supported here without a kqueue library");
-    return symbols.kevent;
+  let symbols: ReturnType<typeof kqueueFunctions>;
+  try {
+    symbols = kqueueFunctions(library);
+  } catch {
+    throw unsupportedError("Waker", `not supported: cannot load the kqueue library ${library}`);
   }
-  let kevent = libraries.get(library);
-  if (kevent === undefined) {
-    try {
-      kevent = loadKqueueFrom(library).kevent;
-    } catch {
-      throw unsupportedError("Waker", `not supported: cannot load the kqueue library ${library}`);
-    }
-    libraries.set(library, kevent);
-  }
-  return kevent;
+  if (symbols === undefined) throw unsupportedError("Waker", "not supported here without a kqueue library");
+  return symbols.kevent;
 }
 
-/** Submits changes to one kqueue's wake-up event; its buffers are its own (one per thread). */
+/**
+ * Submits changes to one kqueue's wake-up event, each in a kevent() call of its own with
+ * `EV_RECEIPT` (see changes.ts); its buffers are its own (one per thread).
+ */
 export class UserEventChanges {
-  readonly #kevent: KeventCall;
+  readonly #changes: KeventChanges;
   readonly #kqfd: number;
   readonly #ident: number;
-  readonly #change = new KeventBuffer(hostKqueueAbi.kevent, 1);
-  readonly #receipt = new KeventBuffer(hostKqueueAbi.kevent, 1);
-  readonly #zeroTimeout = new Uint32Array(new ArrayBuffer(struct("timespec").size));
 
   constructor(kevent: KeventCall, kqfd: number, ident: number) {
-    this.#kevent = kevent;
+    this.#changes = new KeventChanges(kevent);
     this.#kqfd = kqfd;
     this.#ident = ident;
   }
 
   /** `EV_ADD | EV_CLEAR`: registers the event; a trigger is then reported once. Returns 0 or an errno. */
   add(): number {
-    return this.#submit(EV_ADD | EV_CLEAR, 0);
+    return this.#changes.submit(this.#kqfd, this.#ident, EVFILT_USER, EV_ADD | EV_CLEAR, 0, 0, 0);
   }
 
   /** `NOTE_TRIGGER`: makes the event ready. Returns 0 or an errno. */
   trigger(): number {
-    return this.#submit(0, NOTE_TRIGGER);
-  }
-
-  /**
-   * One change with `EV_RECEIPT` and one receipt slot (nevents == nchanges), so the call never
-   * waits and reports this change's error alone (libkqueue discards receipts otherwise:
-   * KQUEUE-ON-LINUX.md section 5).
-   */
-  #submit(flags: number, fflags: number): number {
-    const change = this.#change;
-    const receipt = this.#receipt;
-    change.encode(0, this.#ident, EVFILT_USER, flags | EV_RECEIPT, fflags, 0, 0, 0);
-    for (;;) {
-      const result = this.#kevent(this.#kqfd, change.words, 1, receipt.words, 1, this.#zeroTimeout);
-      if (result < 0) {
-        const code = errno();
-        if (code === EINTR) continue;
-        return code;
-      }
-      if (result === 0 || (receipt.flags(0) & EV_ERROR) === 0) return 0;
-      return receipt.data(0);
-    }
+    return this.#changes.submit(this.#kqfd, this.#ident, EVFILT_USER, 0, NOTE_TRIGGER, 0, 0);
   }
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { invalidType, outOfRange } from "../core/errors.ts";
+import { indexError } from "../core/validate.ts";
 import type { HandleMap } from "../core/handle-map.ts";
 import type { KeventBuffer } from "../kevent/codec.ts";
 
@@ -87,39 +87,39 @@ export class KeventList<T> implements Iterable<Kevent<T>> {
   /**
    * The `ident` of entry `i`: the descriptor, pid, signal number or chosen ident. Kept in stale
    * entries.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   ident(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     return this.#events.ident(i);
   }
 
   /**
    * The filter of entry `i` (an `EventFilter` value, negative). Kept in stale entries.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   filter(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     return this.#events.filter(i);
   }
 
   /**
    * The returned `EventFlags` bits of entry `i`. Test bits with a mask: libkqueue keeps the
    * registration's `ADD` and `RECEIPT` bits in every event, and timers always show `CLEAR`.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   flags(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     return this.#events.flags(i);
   }
 
   /**
    * The filter flags of entry `i`, unsigned 32-bit: `Note.EXIT` for a process exit, the user bits
    * of a `User` event, `Note.WRITE` for a written file, …
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   fflags(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     return this.#events.fflags(i);
   }
 
@@ -127,20 +127,20 @@ export class KeventList<T> implements Iterable<Kevent<T>> {
    * The data of entry `i`, a signed 64-bit value as a number (exact within ±2^53): bytes ready to
    * read, the number of timer expirations since the last event, the wait status of an exited
    * process (`status >> 8` is the exit code), the number of signals, …
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   data(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     return this.#events.data(i);
   }
 
   /**
    * The udata of entry `i`'s registration, or `undefined` when the entry is stale (its
    * registration was removed since the wait) or was registered without udata.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   udata(i: number): T | undefined {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     const events = this.#events;
     return this.#handles.get(events.udataLow(i), events.udataHigh(i));
   }
@@ -179,9 +179,4 @@ export class KeventList<T> implements Iterable<Kevent<T>> {
  */
 export function setKeventListLength<T>(list: KeventList<T>, length: number): void {
   assignLength(list, length);
-}
-
-function indexError(index: unknown, length: number): TypeError | RangeError {
-  if (typeof index !== "number") return invalidType("index", "of type number", index);
-  return outOfRange("index", length === 0 ? "an index into an empty result (length 0)" : `an integer >= 0 and < ${length}`, index);
 }

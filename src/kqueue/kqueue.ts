@@ -2,7 +2,7 @@
  * `Kqueue<T>`: kqueue(2) and kevent(2) on macOS and FreeBSD, and on Linux through libkqueue.
  *
  * Two rules shape the class, both written for BSD semantics and harmless there, and both needed
- * for libkqueue (KQUEUE-ON-LINUX.md section 5):
+ * for libkqueue (docs/design/libkqueue.md §8):
  *
  * - Every change goes to the kernel in its own `kevent()` call with `EV_RECEIPT` and one result
  *   slot (nevents == nchanges), separate from the waiting call. So each change reports its own
@@ -17,26 +17,27 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { errno, errnoNumber, hostOs, loadKqueueFrom, loadNativeKqueue, struct } from "../../ffi/index.ts";
-import { KeventHelper } from "../async/libkqueue-helper/helper.ts";
-import { readinessEngine } from "../async/readiness-thread/engine.ts";
-import { type ReadinessSource, readinessSource } from "../async/source.ts";
+import { errno, errnoNumber, hostOs } from "../../ffi/index.ts";
+import { KeventHelper, kqueueWatch } from "../async/index.ts";
+import { type ReadinessWatch, readinessWatch } from "../async/watch.ts";
 import { AsyncWaiter, type WaitAsyncOptions } from "../async/wait-async.ts";
-import { SystemError, invalidType, invalidValue, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
+import { SystemError, invalidType, lastError, outOfRange, unsupportedError } from "../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../core/fd.ts";
 import { KeventBuffer } from "../kevent/codec.ts";
+import { type KeventCall, type KqueueFunctions, kqueueFunctions, validateLibrary } from "../kevent/library.ts";
 import { submitWithReceipt } from "../kevent/receipt.ts";
 import { KeventList, setKeventListLength } from "./kevent-list.ts";
 import { hostKqueueAbi, kqueueConstant } from "../kevent/constants.ts";
 import { KqueueRegistrations } from "./registrations.ts";
+import { LOST_EXIT_ERRNO, isChildOfThisProcess, pauseAfterEmptyReturns } from "./lost-exits.ts";
 import { FdResource } from "../core/resource.ts";
+import { openRecordingLibraryFds } from "../core/library-fds.ts";
 import { continueTimedWait, validateTimeout } from "../core/timeout.ts";
+import { MAX_TIMER_MS, timeLayout, writeTimespec } from "../core/timespec.ts";
 import { validateInteger, validateOptions } from "../core/validate.ts";
 
 export { EventFilter, EventFlags, Note, type EventFilters, type EventFlagBits, type NoteFlags } from "../kevent/constants.ts";
 export { KeventList, type Kevent } from "./kevent-list.ts";
-
-type KqueueSymbols = NonNullable<ReturnType<typeof loadNativeKqueue>>;
 
 /** Options of {@link Kqueue}. */
 export interface KqueueOptions {
@@ -62,10 +63,8 @@ const INT16_MAX = 0x7fff;
 const UINT16_MAX = 0xffff;
 // Timers made by registerTimer get idents from here up; see registerTimer.
 const FIRST_TIMER_IDENT = 2 ** 32;
-// The longest registerTimer duration whose microsecond count is still an exact integer.
-const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 const EINTR = errnoNumber("EINTR");
-// The most events a waitAsync helper thread collects per kevent() (see [readinessSource]).
+// The most events a waitAsync helper thread collects per kevent() (see [readinessWatch]).
 const HELPER_MAX_EVENTS = 1024;
 
 const EV_ADD = kqueueConstant("EV_ADD");
@@ -74,6 +73,8 @@ const EV_ENABLE = kqueueConstant("EV_ENABLE");
 const EV_DISABLE = kqueueConstant("EV_DISABLE");
 const EV_ONESHOT = kqueueConstant("EV_ONESHOT");
 const EV_RECEIPT = kqueueConstant("EV_RECEIPT");
+const EV_EOF = kqueueConstant("EV_EOF");
+const EV_ERROR = kqueueConstant("EV_ERROR");
 const EVFILT_READ = kqueueConstant("EVFILT_READ");
 const EVFILT_WRITE = kqueueConstant("EVFILT_WRITE");
 const EVFILT_PROC = kqueueConstant("EVFILT_PROC");
@@ -81,9 +82,6 @@ const EVFILT_TIMER = kqueueConstant("EVFILT_TIMER");
 const EVFILT_USER = kqueueConstant("EVFILT_USER");
 const NOTE_EXIT = kqueueConstant("NOTE_EXIT");
 const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
-
-// Loaded libraries by path: a second Kqueue over the same library reuses the bindings.
-const libraries = new Map<string, KqueueSymbols>();
 
 /**
  * A kqueue: register interest in descriptors, processes, signals, timers, files and user events,
@@ -108,7 +106,7 @@ const libraries = new Map<string, KqueueSymbols>();
  * about ten descriptors and two threads of its own with the first kqueue of a process. Its kqueue
  * descriptor is the write end of a pipe: it cannot be watched by epoll or another kqueue.
  *
- * `wait` blocks the calling JS thread (see API.md section 1): prefer bounded timeouts on the main
+ * `wait` blocks the calling JS thread (docs/design/bun-ffi.md §5): prefer bounded timeouts on the main
  * thread.
  *
  * @typeParam T - the type of the udata values.
@@ -126,18 +124,16 @@ const libraries = new Map<string, KqueueSymbols>();
  * ```
  */
 export class Kqueue<T = unknown> extends FdResource {
-  readonly #kevent: KqueueSymbols["kevent"];
+  readonly #kevent: KeventCall;
   readonly #registrations = new KqueueRegistrations<T>();
   readonly #change: KeventBuffer;
   readonly #receipt: KeventBuffer;
   readonly #events: KeventBuffer;
   readonly #list: KeventList<T>;
   readonly #maxEvents: number;
-  // struct timespec for the wait's timeout, and an all-zero one for change calls.
+  // struct timespec for the wait's timeout, and an all-zero one for change calls and polls.
   readonly #timeout: Uint32Array;
   readonly #zeroTimeout: Uint32Array;
-  readonly #secWord: number;
-  readonly #nsecWord: number;
   readonly #timerMicroseconds: number;
   readonly #noteExitStatus: number;
   #nextTimerIdent = FIRST_TIMER_IDENT;
@@ -147,8 +143,15 @@ export class Kqueue<T = unknown> extends FdResource {
   #async: AsyncWaiter<KeventList<T>> | undefined;
   /** With a `library` kqueue: the helper thread that calls kevent() for `waitAsync`. */
   #helper: KeventHelper | undefined;
-  /** Readiness sources made for async waiters (this instance's own, a Poller's): released at close. */
-  readonly #sources: ReadinessSource[] = [];
+  /** Readiness watches made for async waiters (this instance's own, a Poller's): released at close. */
+  readonly #watches: ReadinessWatch[] = [];
+  /**
+   * `library` kqueue: process watches whose exit was lost (lost-exits.ts), removed from the
+   * library and not yet reported: [pid, slot, generation, …].
+   */
+  readonly #lostExits: number[] = [];
+  /** `library` kqueue: early empty returns in a row that no lost exit explained, in this wait. */
+  #emptyStreak = 0;
 
   /**
    * kqueue(2): creates a kqueue, close-on-exec.
@@ -175,7 +178,8 @@ export class Kqueue<T = unknown> extends FdResource {
       maxOption === undefined ? DEFAULT_MAX_EVENTS : validateInteger(maxOption, "options.maxEvents", 1, MAX_MAX_EVENTS);
     const library = validateLibrary(libraryOption);
     const symbols = openBackend(library);
-    const fd = symbols.kqueue();
+    // A library's first kqueue() opens descriptors of its own: recorded for the fd-leak guard.
+    const fd = library === undefined ? symbols.kqueue() : openRecordingLibraryFds(library, () => symbols.kqueue());
     if (fd < 0) throw lastError("kqueue");
     try {
       // macOS and FreeBSD kqueues are not inherited across fork() anyway; the flag keeps exec'd
@@ -193,11 +197,9 @@ export class Kqueue<T = unknown> extends FdResource {
     this.#receipt = new KeventBuffer(hostKqueueAbi.kevent, 1);
     this.#events = new KeventBuffer(hostKqueueAbi.kevent, maxEvents);
     this.#list = new KeventList(this.#events, this.#registrations.handles);
-    const timespec = struct("timespec");
-    this.#timeout = new Uint32Array(new ArrayBuffer(timespec.size));
-    this.#zeroTimeout = new Uint32Array(new ArrayBuffer(timespec.size));
-    this.#secWord = timespec.fields.tv_sec.offset / 4;
-    this.#nsecWord = timespec.fields.tv_nsec.offset / 4;
+    const timespecBytes = timeLayout().timespecBytes;
+    this.#timeout = new Uint32Array(new ArrayBuffer(timespecBytes));
+    this.#zeroTimeout = new Uint32Array(new ArrayBuffer(timespecBytes));
     this.#timerMicroseconds = hostKqueueAbi.timerMicrosecondsFlag;
     this.#noteExitStatus = hostKqueueAbi.noteExitStatus;
   }
@@ -219,11 +221,13 @@ export class Kqueue<T = unknown> extends FdResource {
    *
    * `Proc` with `Note.EXIT`: the event's `data` is the wait status of the process (`data >> 8` is
    * its exit code). On macOS that takes `NOTE_EXITSTATUS`, which is added for you. The process
-   * must be a child of this one on macOS and libkqueue, and nobody may reap it before the event
-   * is collected. Bun reaps the children it spawned (`Bun.spawn`, `child_process`) in its event
-   * loop, so register the pid and block in `wait` *before any `await`* (or keep the child from
-   * exiting until you have registered); on libkqueue an exit reaped first is never reported, and
-   * every later `wait` on that kqueue returns at once until the registration is removed.
+   * must be a child of this one on macOS and libkqueue (there another pid is refused: `ECHILD`,
+   * syscall `"Kqueue.register"`), and nobody may reap it before the event is collected. Bun reaps
+   * the children it spawned (`Bun.spawn`, `child_process`) in its event loop, so register the pid
+   * and block in `wait` *before any `await`* (or keep the child from exiting until you have
+   * registered) to get the status. On libkqueue an exit reaped first cannot be read: the next
+   * `wait` (or `waitAsync`) reports it anyway, as `Note.EXIT` with `EventFlags.EOF | ERROR` and
+   * `data` ECHILD (10 on Linux) instead of a status, and the registration is gone.
    *
    * Platform notes:
    * - libkqueue: re-adding an existing `Read`/`Write` registration fails there with a stale
@@ -236,6 +240,10 @@ export class Kqueue<T = unknown> extends FdResource {
    * - libkqueue: only `Note.EXIT` is delivered for `Proc`; `Note.FORK`/`EXEC` are accepted but
    *   never reported. Close descriptors only after unregistering them: libkqueue keeps the
    *   registration of a closed descriptor (BSD drops it).
+   * - libkqueue: `Read` on a regular file reports the bytes left to end of file, and once the
+   *   file has been read to the end it never fires again, not even when another process appends
+   *   (BSD reports the new bytes). To follow a growing file there, watch it with `Vnode` and
+   *   `Note.WRITE | Note.EXTEND` and read on those events.
    *
    * @param ident - an integer from 0 to 2^53 - 1.
    * @param filter - an `EventFilter` value (an int16).
@@ -292,6 +300,18 @@ export class Kqueue<T = unknown> extends FdResource {
         registrations.release(created);
         throwIfFailed(Math.abs(error));
       }
+      // libkqueue accepts any live pid but can report the exit of an unreaped child only; any
+      // other would be lost and make every later wait return at once (lost-exits.ts). Checked
+      // after the add, so that a pid that does not exist stays ESRCH.
+      if (filter === EVFILT_PROC && this.#library !== undefined && !isChildOfThisProcess(ident)) {
+        this.#submit(fd, ident, filter, EV_DELETE, newFflags, newData, created, registrations.generation(created));
+        registrations.release(created);
+        throw new SystemError(
+          "ECHILD",
+          "Kqueue.register",
+          `process ${ident} is not a child of this one (or was reaped already): the kqueue library cannot report its exit`,
+        );
+      }
       return;
     }
     if (droppable) registrations.markDroppable(slot);
@@ -300,7 +320,7 @@ export class Kqueue<T = unknown> extends FdResource {
     if ((flags & EV_ADD) !== 0) {
       if (filter === EVFILT_READ || filter === EVFILT_WRITE) {
         // libkqueue 2.7: re-EV_ADD of a READ/WRITE knote without EV_CLEAR fails with a stale
-        // errno and changes nothing (KQUEUE-ON-LINUX.md section 5); delete and add again. Its
+        // errno and changes nothing (docs/design/libkqueue.md §8); delete and add again. Its
         // result is ignored: on BSD the registration of a closed descriptor is already gone.
         this.#submit(fd, ident, filter, EV_DELETE, nextFflags, nextData, slot, registrations.generation(slot));
         const error = this.#add(fd, ident, filter, flags, nextFflags, nextData, slot);
@@ -364,7 +384,7 @@ export class Kqueue<T = unknown> extends FdResource {
     }
     validateInteger(flags, "flags", 0, UINT16_MAX);
     if ((flags & EV_DELETE) !== 0) throw outOfRange("flags", "without EventFlags.DELETE (use unregister)", flags);
-    // libkqueue never fires a timer whose data is 0 (KQUEUE-ON-LINUX.md section 4.3); 1 µs is
+    // libkqueue never fires a timer whose data is 0 (docs/design/libkqueue.md §4); 1 µs is
     // "at once" everywhere.
     const microseconds = Math.max(1, Math.round(durationMs * 1000));
     let ident = this.#nextTimerIdent;
@@ -443,7 +463,9 @@ export class Kqueue<T = unknown> extends FdResource {
    * `wait` or `close`; empty after a timeout).
    *
    * EINTR is retried with the time left. An early empty return (libkqueue has spurious ones) is
-   * waited out until the deadline. Udata of one-shot events delivered by the previous `wait` is
+   * waited out until the deadline; on a `library` kqueue it is first checked for process exits the
+   * library lost (see `register`), and a run of unexplained ones is paced by short sleeps, so a
+   * wait never spins. Udata of one-shot events delivered by the previous `wait` is
    * released when this one starts. On a `library` kqueue that has used `waitAsync`, events its
    * helper thread collected and no wait has delivered yet come first, without another kevent()
    * call (the helper is brought out of kevent() before this one runs).
@@ -476,11 +498,16 @@ export class Kqueue<T = unknown> extends FdResource {
     // Events a waitAsync helper thread collected and nobody received yet come first (and the
     // helper is brought out of kevent() before this thread calls it).
     let count = this.#helper === undefined ? 0 : this.#helper.take(this.#events.words);
+    // Lost exits a waitAsync helper's empty return uncovered come next (`library` kqueues only).
+    if (count === 0 && this.#lostExits.length > 0) count = this.#deliverLostExits();
     if (count === 0) {
       const startedAt = timeout > 0 ? performance.now() : 0;
-      count = this.#waitOnce(timeout);
+      // A `library` kqueue's waits go through the guard against empty early returns.
+      const call = this.#library === undefined ? this.#waitOnce : this.#waitGuarded;
+      this.#emptyStreak = 0;
+      count = call(timeout);
       if (count < 0 || (count === 0 && timeout !== 0)) {
-        count = continueTimedWait(timeout, startedAt, count, count < 0 ? errno() : 0, this.#waitOnce, "kevent");
+        count = continueTimedWait(timeout, startedAt, count, count < 0 ? errno() : 0, call, "kevent");
       }
     }
     setKeventListLength(list, count);
@@ -504,42 +531,27 @@ export class Kqueue<T = unknown> extends FdResource {
 
   /**
    * kevent(2) without blocking the JS thread: resolves with this instance's reusable
-   * {@link KeventList} when events are ready, or when the timeout passes (then empty).
+   * {@link KeventList} when events are ready, or when the timeout passes (then empty). The rules
+   * (timeout, abort, close, one wait at a time, keeping the process alive, errors) are those of
+   * every `waitAsync`: see {@link WaitAsyncOptions}.
    *
    * How it waits depends on where the kqueue comes from:
    *
    * - The native kqueue (macOS, FreeBSD): a helper thread (one per JS thread, started on first use
    *   and stopped after 100 ms without waits) sleeps in `kevent` on a private kqueue in which this
    *   kqueue's descriptor is registered `EVFILT_READ | EV_ONESHOT` (a kqueue descriptor is readable
-   *   while events are pending). When it reports, this thread collects the events itself with
-   *   `wait(0)`, so `ONESHOT`, `CLEAR` and `DISPATCH` behave exactly as with `wait`.
-   * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched
-   *   (KQUEUE-ON-LINUX.md 6.1): a helper thread of this instance's own calls `kevent` on it
-   *   directly, into shared memory, and hands what it got to this thread's next `wait` or
-   *   `waitAsync`. Nothing is lost if the wait was aborted meanwhile. A synchronous `wait` (and
-   *   `close`) first wakes that helper out of `kevent` with a private user event (ident
-   *   `UINTPTR_MAX`, which `register` cannot name; it never shows in results) and waits for it,
-   *   typically microseconds. Each waiting libkqueue `Kqueue` costs one thread; it stops after
-   *   100 ms without waits.
+   *   while events are pending).
+   * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched: a helper
+   *   thread of this instance's own calls `kevent` on it directly, into shared memory, and hands
+   *   what it got to this thread's next `wait` or `waitAsync`. Nothing is lost if the wait was
+   *   aborted meanwhile. A synchronous `wait` (and `close`) first wakes that helper out of
+   *   `kevent` with a private user event (ident `UINTPTR_MAX`, which `register` cannot name; it
+   *   never shows in results) and waits for it, typically microseconds. Each waiting libkqueue
+   *   `Kqueue` costs one thread; it stops after 100 ms without waits.
    *
-   * Either way nothing busy-polls, udata resolves on this thread, and a ready kqueue resolves on
-   * the next turn of the event loop without any helper. Expect a wake-up latency of a few tens of
-   * microseconds, or pass `{ busyPoll: true }` for a few microseconds at the cost of a core.
-   *
-   * - The timeout is a timer on this thread: `-1`, `Infinity` or omitted waits forever; `0` polls
-   *   on the next turn. It resolves never early, with what a last `wait(0)` finds.
-   * - `signal`: aborting rejects with `signal.reason` (an `AbortError` `DOMException` by default),
-   *   at once if already aborted. Aborts and timeouts take no events: what was not delivered comes
-   *   with the next wait.
-   * - `close()` while a wait is pending rejects it with a `SystemError` EBADF.
-   * - One `waitAsync` at a time per instance: a second while one is pending rejects with EBUSY.
-   *   Synchronous `wait`s may be mixed in; a pending `waitAsync` goes on waiting.
-   * - A pending wait keeps the process alive; the process exits normally once nothing is pending.
-   * - In a Worker, let pending waits settle (or abort them) and close instances before
-   *   `terminate()` (see `Epoll.waitAsync`).
-   *
-   * Errors are rejections, never throws: EBADF (syscall `"Kqueue.waitAsync"`) when the instance
-   * is closed, TypeError/RangeError for bad arguments, EBUSY as above, and the errors of `kevent`.
+   * Either way nothing busy-polls and udata resolves on this thread. Expect a wake-up latency of a
+   * few tens of microseconds, or pass `{ busyPoll: true }` for a few microseconds at the cost of a
+   * core. Besides the errors of `kevent`, nothing else can fail.
    *
    * @param timeoutMs - how long to wait, in ms; default forever.
    * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
@@ -555,62 +567,111 @@ export class Kqueue<T = unknown> extends FdResource {
    * ```
    */
   waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<KeventList<T>> {
-    this.#async ??= new AsyncWaiter<KeventList<T>>({
-      kind: "Kqueue",
-      isClosed: () => this.closed,
-      poll: () => this.wait(0),
-      isReady: (list) => list.length > 0,
-      createSource: (onReady, onError) => this[readinessSource](onReady, onError),
-    });
-    return this.#async.waitAsync(timeoutMs, options);
+    return this.#waiter().waitAsync(timeoutMs, options);
+  }
+
+  #waiter(): AsyncWaiter<KeventList<T>> {
+    return (this.#async ??= new AsyncWaiter("Kqueue", this, (onReady, onError) => this[readinessWatch](onReady, onError)));
   }
 
   /**
-   * The source that reports this kqueue's readiness to an async waiter: its descriptor in the
-   * shared readiness thread's outer kqueue (native), or a helper thread that calls kevent() on it
-   * and leaves what it got for the next `wait` (a `library` kqueue). For `waitAsync` and the
-   * `Poller`; one per instance.
+   * The watch that reports this kqueue's readiness to an async waiter (the table in
+   * src/async/index.ts): its descriptor in the shared readiness thread's outer kqueue (native),
+   * or a helper thread that calls kevent() on it and leaves what it got for the next `wait` (a
+   * `library` kqueue). For `waitAsync` and the `Poller`; one per instance.
    * @internal
    */
-  [readinessSource](onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
+  [readinessWatch](onReady: () => void, onError: (error: unknown) => void): ReadinessWatch {
     const fd = this.openFd("waitAsync");
-    if (this.#library === undefined) {
-      const source = readinessEngine().watch(fd, onReady, onError);
-      this.#sources.push(source);
-      return source;
-    }
     // The helper's stash is drained by this instance's wait(): there can be only one.
-    if (this.#helper !== undefined) throw new Error("bunix: this Kqueue already has a readiness source");
+    if (this.#helper !== undefined) throw new Error("bunix: this Kqueue already has a readiness watch");
     // libkqueue returns at most 512 events per call anyway; more would only be memory.
     const capacity = Math.min(this.#maxEvents, HELPER_MAX_EVENTS);
-    const options = { fd, library: this.#library, kevent: this.#kevent, capacity, owner: this };
-    this.#helper = new KeventHelper(options, onReady, onError);
-    this.#sources.push(this.#helper);
-    return this.#helper;
+    // An empty return of the helper's kevent() may be a lost process exit (lost-exits.ts).
+    const onEmpty = () => void this.#findLostExits();
+    const options = { fd, library: this.#library, kevent: this.#kevent, capacity, owner: this, onEmpty };
+    const watch = kqueueWatch(options, onReady, onError);
+    if (watch instanceof KeventHelper) this.#helper = watch;
+    this.#watches.push(watch);
+    return watch;
   }
 
   /** Forgets every registration and empties the list, just before the descriptor is closed. */
   protected override releaseResources(): void {
     // First: a pending waitAsync rejects, and a helper thread leaves kevent() before the close.
     this.#async?.close();
-    for (const source of this.#sources.splice(0)) source.dispose();
+    for (const watch of this.#watches.splice(0)) watch.dispose();
     this.#helper = undefined;
     setKeventListLength(this.#list, 0);
     this.#registrations.clear();
   }
 
   // One waiting kevent() call: no changes, the whole event buffer, `ms` as a timespec (or NULL
-  // for -1, forever). A field, so continueTimedWait gets the same function every time.
+  // for -1, forever). A field, so continueTimedWait gets the same function every time. A poll
+  // passes the zeroed timespec of the change calls: wait(0) is the hot path, and needs no encoding.
   readonly #waitOnce = (ms: number): number => {
     if (ms < 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, null);
-    const timeout = this.#timeout;
-    const seconds = Math.floor(ms / 1000);
-    timeout[this.#secWord] = seconds >>> 0;
-    timeout[this.#secWord + 1] = Math.floor(seconds / 2 ** 32) >>> 0;
-    timeout[this.#nsecWord] = (ms - seconds * 1000) * 1_000_000;
-    timeout[this.#nsecWord + 1] = 0;
-    return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, timeout);
+    if (ms === 0) return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#zeroTimeout);
+    writeTimespec(this.#timeout, 0, ms);
+    return this.#kevent(this.fd, null, 0, this.#events.words, this.#maxEvents, this.#timeout);
   };
+
+  // A `library` kqueue's waiting call: an empty return before the timeout is checked for lost
+  // process exits, which are then reported instead; an unexplained run of them is paced
+  // (lost-exits.ts), so that no wait spins.
+  readonly #waitGuarded = (ms: number): number => {
+    const startedAt = ms === 0 ? 0 : performance.now();
+    const count = this.#waitOnce(ms);
+    // Events, a failure (errno is read next, so nothing may run before), or a poll.
+    if (count !== 0 || ms === 0) return count;
+    const elapsed = performance.now() - startedAt;
+    if (ms > 0 && elapsed >= ms) return 0;
+    if (this.#findLostExits() > 0) return this.#deliverLostExits();
+    pauseAfterEmptyReturns(++this.#emptyStreak, ms < 0 ? -1 : Math.ceil(ms - elapsed));
+    return 0;
+  };
+
+  /**
+   * `library` kqueue: finds the process watches whose exit was lost (the process is no unreaped
+   * child of ours any more, so the library cannot report it), removes them from the library, and
+   * queues their reports for the next `wait`. Returns how many reports are queued. Called when a
+   * wait came back early with nothing (here, or in a `waitAsync` helper thread).
+   */
+  #findLostExits(): number {
+    const registrations = this.#registrations;
+    const pids = registrations.idents(EVFILT_PROC);
+    const lost = this.#lostExits;
+    if (this.closed || pids === undefined) return lost.length / 3;
+    for (const pid of pids) {
+      const slot = registrations.find(pid, EVFILT_PROC);
+      const generation = registrations.generation(slot);
+      if (isQueued(lost, pid) || isChildOfThisProcess(pid)) continue;
+      this.#submit(this.fd, pid, EVFILT_PROC, EV_DELETE, registrations.fflags(slot), 0, slot, generation);
+      lost.push(pid, slot, generation);
+    }
+    return lost.length / 3;
+  }
+
+  /**
+   * Writes the queued lost exits into the event buffer as exit events whose status is gone:
+   * `NOTE_EXIT` with `EV_EOF | EV_ERROR` and `data` ECHILD. A watch unregistered meanwhile is
+   * skipped. Returns how many were written (the rest wait for the next `wait`).
+   */
+  #deliverLostExits(): number {
+    const lost = this.#lostExits;
+    const registrations = this.#registrations;
+    let count = 0;
+    let i = 0;
+    for (; i < lost.length && count < this.#maxEvents; i += 3) {
+      const pid = lost[i]!;
+      const slot = lost[i + 1]!;
+      const generation = lost[i + 2]!;
+      if (!registrations.handles.has(slot, generation) || registrations.find(pid, EVFILT_PROC) !== slot) continue;
+      this.#events.encode(count++, pid, EVFILT_PROC, EV_ONESHOT | EV_EOF | EV_ERROR, NOTE_EXIT, LOST_EXIT_ERRNO, slot, generation);
+    }
+    lost.splice(0, i);
+    return count;
+  }
 
   /**
    * Submits one change and returns 0 or the errno it failed with. Changes carry EV_RECEIPT and
@@ -645,7 +706,7 @@ export class Kqueue<T = unknown> extends FdResource {
 
   /**
    * Submits an EV_ADD change. libkqueue 2.7 does not honour EV_ADD|EV_DISABLE in one change on
-   * descriptor filters (the knote stays enabled; KQUEUE-ON-LINUX.md section 5), so that goes as
+   * descriptor filters (the knote stays enabled; docs/design/libkqueue.md §8), so that goes as
    * ADD then DISABLE. Returns 0, the errno of a refused ADD, or minus the errno of a failed
    * DISABLE step, after which the registration has been deleted.
    */
@@ -706,39 +767,29 @@ function validateFflags(fflags: unknown): number {
   return validateInteger(fflags, "fflags", -0x80000000, 0xffffffff) >>> 0;
 }
 
+/** Whether `pid` is in a [pid, slot, generation, …] list. */
+function isQueued(list: readonly number[], pid: number): boolean {
+  for (let i = 0; i < list.length; i += 3) if (list[i] === pid) return true;
+  return false;
+}
+
 function throwIfFailed(code: number): void {
   if (code !== 0) throw SystemError.fromErrno(code, "kevent");
 }
 
-function validateLibrary(library: unknown): string | undefined {
-  if (library === undefined) return undefined;
-  if (typeof library !== "string") throw invalidType("options.library", "of type string", library);
-  if (library.length === 0 || library.includes("\0")) {
-    throw invalidValue("options.library", "must be a non-empty path without NUL characters", library);
-  }
-  return library;
-}
-
 /** The kqueue and kevent functions: the C library's, or those of `library`. */
-function openBackend(library: string | undefined): KqueueSymbols {
-  if (library === undefined) {
-    const symbols = loadNativeKqueue();
-    if (symbols === undefined) {
-      throw unsupportedError(
-        "Kqueue",
-        `not supported on ${hostOs} without a kqueue library: pass { library } naming one, such as libkqueue.so.0`,
-      );
-    }
-    return symbols;
+function openBackend(library: string | undefined): KqueueFunctions {
+  let symbols: KqueueFunctions | undefined;
+  try {
+    symbols = kqueueFunctions(library);
+  } catch (cause) {
+    throw libraryError(library!, cause); // only loading a library by path throws
   }
-  let symbols = libraries.get(library);
   if (symbols === undefined) {
-    try {
-      symbols = loadKqueueFrom(library);
-    } catch (cause) {
-      throw libraryError(library, cause);
-    }
-    libraries.set(library, symbols);
+    throw unsupportedError(
+      "Kqueue",
+      `not supported on ${hostOs} without a kqueue library: pass { library } naming one, such as libkqueue.so.0`,
+    );
   }
   return symbols;
 }

@@ -61,6 +61,11 @@ export class KqueueRegistrations<T> {
     return this.#byFilter.get(filter)?.get(ident) ?? -1;
   }
 
+  /** The idents registered for `filter`, or `undefined` when there are none. */
+  idents(filter: number): IterableIterator<number> | undefined {
+    return this.#byFilter.get(filter)?.keys();
+  }
+
   /** Records a new registration and returns its slot. */
   create(ident: number, filter: number, udata: T | undefined, flags: number, fflags: number, data: number): Slot {
     const slot = this.handles.insert(udata as T, ident);

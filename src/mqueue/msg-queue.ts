@@ -59,7 +59,7 @@ const EINTR = errnoNumber("EINTR");
 const EBADF = errnoNumber("EBADF");
 
 // The priority out-parameter of mq_timedreceive: one per thread, over a plain ArrayBuffer (a small
-// typed array's storage can move, BUN-FFI.md A3.1).
+// typed array's storage can move, docs/design/bun-ffi.md §3.1).
 const priorityCell = new Uint32Array(new ArrayBuffer(4));
 const encoder = new TextEncoder();
 

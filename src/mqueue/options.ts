@@ -58,7 +58,8 @@ export function createRequest(options: MsgQueueCreateOptions | undefined): OpenR
   const opts = validateOptions(options);
   const { read, write } = validateAccess(opts);
   const sizes = validateSizes(opts);
-  const mode = validateInteger(opts.mode ?? DEFAULT_MODE, "options.mode", 0, 0o777);
+  // Only an absent mode takes the default: `null` is as wrong here as for every other option.
+  const mode = opts.mode === undefined ? DEFAULT_MODE : validateInteger(opts.mode, "options.mode", 0, 0o777);
   let flags = accessFlag(read, write) | constant("O_CREAT") | constant("O_CLOEXEC");
   if (validateBoolean(opts.exclusive, "options.exclusive", false)) flags |= constant("O_EXCL");
   if (validateBoolean(opts.nonblocking, "options.nonblocking", false)) flags |= constant("O_NONBLOCK");
@@ -92,8 +93,9 @@ function validateSizes(options: Partial<MsgQueueCreateOptions>): RequestedSizes 
   if (maxMessages === undefined && messageSize === undefined) return undefined;
   if (maxMessages === undefined || messageSize === undefined) {
     const defaults = defaultSizes();
-    maxMessages ??= defaults.maxMessages;
-    messageSize ??= defaults.messageSize;
+    // Fill in only the absent one: a `null` stays, and fails the check below.
+    if (maxMessages === undefined) maxMessages = defaults.maxMessages;
+    if (messageSize === undefined) messageSize = defaults.messageSize;
     if (maxMessages === undefined || messageSize === undefined) {
       throw invalidValue("options", "must give both maxMessages and messageSize, or neither, where the system's defaults cannot be read", options);
     }

@@ -3,14 +3,16 @@
  * `struct timespec` deadline of `mq_timedsend`/`mq_timedreceive`. Each is one buffer per thread
  * (this module is instantiated per Worker), filled just before the call that reads it.
  *
- * Neither is on the hot path (`send` and `receive` pass no deadline), so fields go through a
- * DataView by their names in the ABI tables.
+ * Neither is on the hot path (`send` and `receive` pass no deadline). `mq_attr`'s fields go through
+ * a DataView by their names in the ABI tables; the deadline is read and written by core/timespec.ts,
+ * like every other timespec.
  *
  * @internal
  * @module
  */
 import { constant, loadClock, struct, type FieldLayout } from "../../ffi/index.ts";
 import { lastError } from "../core/errors.ts";
+import { timeLayout, timespecNanoseconds, timespecSeconds, writeTimespecParts } from "../core/timespec.ts";
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -80,10 +82,9 @@ export function readAttr(): RawAttributes {
 interface Clock {
   readonly gettime: (clock: number, timespec: Uint8Array) => number;
   readonly realtime: number;
+  /** The timespec, as the calls take it and as core/timespec.ts reads and writes it. */
   readonly bytes: Uint8Array;
-  readonly view: DataView;
-  readonly sec: FieldLayout;
-  readonly nsec: FieldLayout;
+  readonly words: Uint32Array;
 }
 
 let clock: Clock | undefined;
@@ -92,15 +93,12 @@ function realtimeClock(): Clock {
   if (clock === undefined) {
     const symbols = loadClock();
     if (symbols === undefined) throw new Error("bunix: clock_gettime is missing");
-    const layout = struct("timespec");
-    const buffer = new ArrayBuffer(layout.size);
+    const buffer = new ArrayBuffer(timeLayout().timespecBytes);
     clock = {
       gettime: symbols.clock_gettime,
       realtime: constant("CLOCK_REALTIME"),
       bytes: new Uint8Array(buffer),
-      view: new DataView(buffer),
-      sec: layout.fields.tv_sec,
-      nsec: layout.fields.tv_nsec,
+      words: new Uint32Array(buffer),
     };
   }
   return clock;
@@ -118,13 +116,12 @@ export function deadlineAfter(ms: number): Uint8Array {
   const c = realtimeClock();
   if (c.gettime(c.realtime, c.bytes) !== 0) throw lastError("clock_gettime");
   const delta = Math.ceil(ms * NS_PER_MS);
-  let sec = readLong(c.view, c.sec) + Math.floor(delta / NS_PER_S);
-  let nsec = readLong(c.view, c.nsec) + (delta % NS_PER_S);
+  let sec = timespecSeconds(c.words, 0) + Math.floor(delta / NS_PER_S);
+  let nsec = timespecNanoseconds(c.words, 0) + (delta % NS_PER_S);
   if (nsec >= NS_PER_S) {
     sec += 1;
     nsec -= NS_PER_S;
   }
-  writeLong(c.view, c.sec, sec);
-  writeLong(c.view, c.nsec, nsec);
+  writeTimespecParts(c.words, 0, sec, nsec);
   return c.bytes;
 }

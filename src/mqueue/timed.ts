@@ -1,5 +1,5 @@
 /**
- * The wait loop of `mq_timedsend` and `mq_timedreceive`: API.md's millisecond timeouts on top of
+ * The wait loop of `mq_timedsend` and `mq_timedreceive`: bunix's millisecond timeouts on top of
  * the absolute CLOCK_REALTIME deadline POSIX gives these calls.
  *
  * @internal

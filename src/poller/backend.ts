@@ -46,7 +46,7 @@
  * @internal
  * @module
  */
-import type { ReadinessSource } from "../async/source.ts";
+import type { ReadinessWatch } from "../async/watch.ts";
 import type { Registration } from "./registration.ts";
 import type { WakeSource } from "./waker.ts";
 
@@ -71,8 +71,8 @@ export interface PollerBackend<T> {
   wait(timeoutMs: number | undefined, finished: Registration<T>[]): number;
   /** Whether the last `wait` swallowed a wake-up: it ends a `waitAsync` even with no entries. */
   readonly woke: boolean;
-  /** Reports the kernel object's readiness to an async waiter (see src/async/source.ts). */
-  readinessSource(onReady: () => void, onError: (error: unknown) => void): ReadinessSource;
+  /** Reports the kernel object's readiness to an async waiter (see src/async/watch.ts). */
+  readinessWatch(onReady: () => void, onError: (error: unknown) => void): ReadinessWatch;
   record(i: number): Registration<T> | undefined;
   readiness(i: number, record: Registration<T>): number;
   close(): void;

@@ -12,7 +12,7 @@
  * @internal
  * @module
  */
-import { type ReadinessSource, readinessSource } from "../async/source.ts";
+import { type ReadinessWatch, readinessWatch } from "../async/watch.ts";
 import { Epoll, EpollFlags } from "../epoll/epoll.ts";
 import type { EpollEvents } from "../epoll/epoll-events.ts";
 import { EventFd } from "../sources/eventfd.ts";
@@ -31,6 +31,7 @@ import {
   READY_READABLE,
   READY_WRITABLE,
   Registration,
+  finishRegistration,
   SOURCE_FD,
   SOURCE_PROCESS,
   SOURCE_TIMER,
@@ -171,8 +172,8 @@ export class EpollBackend<T> implements PollerBackend<T> {
     return this.#woke;
   }
 
-  readinessSource(onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
-    return this.#epoll[readinessSource](onReady, onError);
+  readinessWatch(onReady: () => void, onError: (error: unknown) => void): ReadinessWatch {
+    return this.#epoll[readinessWatch](onReady, onError);
   }
 
   wait(timeoutMs: number | undefined, finished: Registration<T>[]): number {
@@ -242,9 +243,9 @@ export class EpollBackend<T> implements PollerBackend<T> {
         }
         if (record.kind === SOURCE_TIMER) {
           (record.source as TimerFd | undefined)?.read();
-          if (!record.repeat) finish(record, finished);
+          if (!record.repeat) finishRegistration(record, finished);
         } else {
-          finish(record, finished);
+          finishRegistration(record, finished);
         }
       }
       if (mapped) map[kept] = i;
@@ -253,10 +254,4 @@ export class EpollBackend<T> implements PollerBackend<T> {
     this.#mapped = mapped;
     return kept;
   }
-}
-
-function finish<T>(record: Registration<T>, finished: Registration<T>[]): void {
-  if (record.done) return;
-  record.done = true;
-  finished.push(record);
 }

@@ -15,7 +15,7 @@
  * @internal
  * @module
  */
-import { type ReadinessSource, readinessSource } from "../async/source.ts";
+import { type ReadinessWatch, readinessWatch } from "../async/watch.ts";
 import { SystemError } from "../core/errors.ts";
 import { EventFilter, EventFlags, Kqueue, Note } from "../kqueue/kqueue.ts";
 import { log } from "../core/log.ts";
@@ -31,6 +31,7 @@ import {
   READY_READABLE,
   READY_WRITABLE,
   type Registration,
+  finishRegistration,
   SOURCE_FD,
   SOURCE_TIMER,
 } from "./registration.ts";
@@ -168,8 +169,8 @@ export class KqueueBackend<T> implements PollerBackend<T> {
     return this.#woke;
   }
 
-  readinessSource(onReady: () => void, onError: (error: unknown) => void): ReadinessSource {
-    return this.#kq[readinessSource](onReady, onError);
+  readinessWatch(onReady: () => void, onError: (error: unknown) => void): ReadinessWatch {
+    return this.#kq[readinessWatch](onReady, onError);
   }
 
   wait(timeoutMs: number | undefined, finished: Registration<T>[]): number {
@@ -205,10 +206,10 @@ export class KqueueBackend<T> implements PollerBackend<T> {
         record.entry = count;
       } else if (record.kind === SOURCE_TIMER) {
         ready = READY_READABLE;
-        if (!record.repeat) finish(record, finished);
+        if (!record.repeat) finishRegistration(record, finished);
       } else {
         ready = READY_READABLE | READY_HANGUP;
-        finish(record, finished);
+        finishRegistration(record, finished);
       }
       records[count] = record;
       bits[count] = ready;
@@ -259,10 +260,4 @@ export class KqueueBackend<T> implements PollerBackend<T> {
       log("debug", "Poller: a kqueue clean-up step failed", { error });
     }
   }
-}
-
-function finish<T>(record: Registration<T>, finished: Registration<T>[]): void {
-  if (record.done) return;
-  record.done = true;
-  finished.push(record);
 }

@@ -6,7 +6,9 @@
 import { SystemError, invalidType, invalidValue, outOfRange, unsupportedError } from "../core/errors.ts";
 import { hostOs } from "../../ffi/index.ts";
 import { platform } from "../core/platform.ts";
+import { MAX_TIMER_MS } from "../core/timespec.ts";
 import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
+import { validateLibrary } from "../kevent/library.ts";
 import type { PollerBackendName } from "./backend.ts";
 import {
   INTEREST_ALL,
@@ -98,17 +100,14 @@ export interface BackendChoice {
 
 /** @internal */
 export function chooseBackend(options: PollerOptions | undefined): BackendChoice {
-  const { backend, library, maxEvents } = validateOptions(options);
+  const { backend, library: libraryOption, maxEvents } = validateOptions(options);
   if (backend !== undefined && typeof backend !== "string") throw invalidType("options.backend", "of type string", backend);
   if (backend !== undefined && backend !== "epoll" && backend !== "kqueue") {
     throw invalidValue("options.backend", `must be "epoll" or "kqueue"`, backend);
   }
-  if (library !== undefined) {
-    if (typeof library !== "string") throw invalidType("options.library", "of type string", library);
-    if (library.length === 0 || library.includes("\0")) {
-      throw invalidValue("options.library", "must be a non-empty path without NUL characters", library);
-    }
-    if (backend === "epoll") throw invalidValue("options.library", `applies to the "kqueue" backend only`, library);
+  const library = validateLibrary(libraryOption);
+  if (library !== undefined && backend === "epoll") {
+    throw invalidValue("options.library", `applies to the "kqueue" backend only`, library);
   }
   const max = maxEvents === undefined ? undefined : validateInteger(maxEvents, "options.maxEvents", 1, 65536);
   const name: PollerBackendName | "none" = backend ?? (library !== undefined ? "kqueue" : platform.backend);
@@ -146,9 +145,6 @@ export function readMode(options: PollerAddOptions | undefined, fallback: number
   if (mode === "oneshot") return MODE_ONESHOT;
   throw invalidValue("options.mode", `must be "level", "edge" or "oneshot"`, mode);
 }
-
-// The longest timer both backends keep exactly: Kqueue counts whole microseconds in a safe integer.
-const MAX_TIMER_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
 
 /** A timer's `ms` and `repeat`, checked. @internal */
 export function readTimer(ms: unknown, options: TimerOptions | undefined): { ms: number; repeat: boolean } {

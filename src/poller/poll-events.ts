@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { invalidType, outOfRange } from "../core/errors.ts";
+import { indexError } from "../core/validate.ts";
 import type { PollerBackend } from "./backend.ts";
 import { READY_ERROR, READY_HANGUP, READY_PRIORITY, READY_READABLE, READY_WRITABLE } from "./registration.ts";
 
@@ -89,20 +89,20 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
 
   /**
    * The descriptor of entry `i`, or `-1` for a timer, a process, or a stale entry.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   fd(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     const record = this.#backend.record(i);
     return record !== undefined && record.live ? record.fd : -1;
   }
 
   /**
    * The data of entry `i`'s registration, or `undefined` when stale (or registered without data).
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   data(i: number): T | undefined {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     const record = this.#backend.record(i);
     return record !== undefined && record.live ? record.data : undefined;
   }
@@ -110,7 +110,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
   /**
    * Whether entry `i` is readable: epoll `IN` (or a hang-up or error), kqueue `EVFILT_READ`; always
    * for timers and processes.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   readable(i: number): boolean {
     return (this.#ready(i) & READY_READABLE) !== 0;
@@ -118,7 +118,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
 
   /**
    * Whether entry `i` is writable: epoll `OUT` (or a hang-up or error), kqueue `EVFILT_WRITE`.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   writable(i: number): boolean {
     return (this.#ready(i) & READY_WRITABLE) !== 0;
@@ -127,7 +127,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
   /**
    * Whether entry `i` reports a hang-up: epoll `HUP`/`RDHUP` (or `ERR` on a write side), kqueue
    * `EV_EOF`; always for a process exit.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   hangup(i: number): boolean {
     return (this.#ready(i) & READY_HANGUP) !== 0;
@@ -136,7 +136,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
   /**
    * Whether entry `i` reports an error: epoll `ERR`, kqueue `EV_ERROR` or `EV_EOF` with an errno in
    * `fflags`.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   error(i: number): boolean {
     return (this.#ready(i) & READY_ERROR) !== 0;
@@ -145,7 +145,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
   /**
    * Whether entry `i` reports priority data (epoll `PRI`), for registrations made with
    * `Interest.PRIORITY` (epoll only). Not part of the iterator's objects.
-   * @throws RangeError when `i` is not an integer in `[0, length)`.
+   * @throws RangeError when `i` is not an integer in `[0, length)`; TypeError when it is not a number.
    */
   priority(i: number): boolean {
     return (this.#ready(i) & READY_PRIORITY) !== 0;
@@ -183,7 +183,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
   // Each accessor checks the index and resolves the record itself: a shared helper returning the
   // record measured twice as slow per entry (JSC did not fold the union it returned).
   #ready(i: number): number {
-    if (!((i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
+    if (!(typeof i === "number" && (i >>> 0) === i && i < this.#length)) throw indexError(i, this.#length);
     const record = this.#backend.record(i);
     return record !== undefined && record.live ? this.#backend.readiness(i, record) : 0;
   }
@@ -195,9 +195,4 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
  */
 export function setPollEventsLength<T>(events: PollEvents<T>, length: number): void {
   assignLength(events, length);
-}
-
-function indexError(index: unknown, length: number): TypeError | RangeError {
-  if (typeof index !== "number") return invalidType("index", "of type number", index);
-  return outOfRange("index", length === 0 ? "an index into an empty result (length 0)" : `an integer >= 0 and < ${length}`, index);
 }

@@ -146,8 +146,13 @@ export class Poller<T = unknown> implements Disposable {
    * `epoll_ctl(EPOLL_CTL_ADD)`, or `kevent(2)` with `EV_ADD` for `EVFILT_READ` and/or
    * `EVFILT_WRITE`: watches `fd` for `interest`, with `data` to read back from its entries.
    *
+   * A FIFO (named pipe) whose writers have all closed reports `hangup` (and `readable`) on every
+   * `wait` from then on, on both backends, until it is removed with `delete` (or a writer opens
+   * it again): delete it when you see the hang-up, or the Poller keeps waking for it.
+   *
    * @param fd - an open descriptor (socket, pipe, eventfd, tty, …; epoll refuses regular files with
-   *   EPERM, kqueue reports them always readable).
+   *   EPERM, kqueue reports them readable up to end of file; libkqueue then never again, even when
+   *   the file grows).
    * @param interest - `Interest` bits, at least one.
    * @param data - any value; `events.data(i)` returns it.
    * @param options - `mode`: `"level"` (default), `"edge"` or `"oneshot"`.
@@ -294,13 +299,15 @@ export class Poller<T = unknown> implements Disposable {
    *   at `addProcess`: call it right after `Bun.spawn`, before anything can reap the child.
    * - **macOS, FreeBSD:** register before the child can have been reaped; the exit event is queued
    *   by the kernel at exit.
-   * - **libkqueue (Linux):** only direct children, and the exit is lost if Bun reaps the child
-   *   first: register, then block in `wait` **before any `await`** (KQUEUE-ON-LINUX.md 4.5). A lost
-   *   exit also makes every later `wait` on that Poller return at once until `deleteProcess(pid)`.
+   * - **libkqueue (Linux):** only direct children (another pid is ECHILD, syscall
+   *   `"Kqueue.register"`). When Bun reaps the child before a `wait` has seen it exit (an `await`
+   *   in between), libkqueue cannot read its exit: the next `wait` notices and reports the entry
+   *   all the same, without the status (which `subprocess.exited` has).
    *
    * @param pid - a process id.
    * @param data - the entry's data.
    * @throws SystemError ESRCH when no process has that pid (syscall `"pidfd_open"` or `"kevent"`);
+   *   ECHILD (syscall `"Kqueue.register"`) on libkqueue for a process that is not a child;
    *   EEXIST (syscall `"Poller.addProcess"`) when `pid` is watched already; ENOTSUP (syscall
    *   `"PidFd"`) on Linux before 5.3; EBADF (syscall `"Poller.addProcess"`) when the Poller is closed.
    * @throws TypeError / RangeError for a `pid` of the wrong type or range.
@@ -415,18 +422,11 @@ export class Poller<T = unknown> implements Disposable {
   /**
    * `epoll_wait(2)` or `kevent(2)` without blocking the JS thread: resolves with this Poller's
    * reusable {@link PollEvents} when entries are ready, when a {@link Waker} wakes it (then possibly
-   * empty), or when the timeout passes (then empty).
-   *
-   * On epoll, Bun's own event loop watches this Poller's descriptor (see `Epoll.waitAsync`); on
-   * kqueue a helper thread sleeps in the kernel on it (libkqueue: on the kqueue itself) and wakes
-   * this thread. Either way this thread then collects the entries with `wait(0)`, so modes, timers,
-   * processes and user data behave exactly as with {@link Poller.wait}. Nothing busy-polls unless
-   * `busyPoll` is asked for. One `waitAsync` at a time: a second while one is pending rejects with
-   * EBUSY. A pending wait keeps the process alive, like a pending socket read.
-   *
-   * Errors are rejections, never throws: EBADF (syscall `"Poller.waitAsync"`) when the Poller is
-   * closed, before or while waiting; the signal's reason (an `AbortError` by default) when
-   * `options.signal` aborts, and then no entry is lost: it comes with the next wait.
+   * empty), or when the timeout passes (then empty). The rules (timeout, abort, close, one wait at
+   * a time, keeping the process alive, errors) are those of every `waitAsync`: see
+   * {@link WaitAsyncOptions}. The Poller is watched as its backend is (`Epoll.waitAsync`,
+   * `Kqueue.waitAsync`), and collects its entries with `wait(0)`, so modes, timers, processes and
+   * user data behave exactly as with {@link Poller.wait}.
    *
    * @param timeoutMs - as for `wait`; default forever.
    * @param options - `signal` to cancel; `busyPoll` to spin on `wait(0)` for the lowest latency.
@@ -440,15 +440,17 @@ export class Poller<T = unknown> implements Disposable {
    * ```
    */
   waitAsync(timeoutMs?: number, options?: WaitAsyncOptions): Promise<PollEvents<T>> {
-    this.#async ??= new AsyncWaiter<PollEvents<T>>({
-      kind: "Poller",
-      isClosed: () => this.#closed,
-      poll: () => this.wait(0),
-      // A swallowed wake-up leaves no entry, yet must end the wait as it ends a blocking one.
-      isReady: (events) => events.length > 0 || this.#backend.woke,
-      createSource: (onReady, onError) => this.#backend.readinessSource(onReady, onError),
-    });
-    return this.#async.waitAsync(timeoutMs, options);
+    return this.#waiter().waitAsync(timeoutMs, options);
+  }
+
+  #waiter(): AsyncWaiter<PollEvents<T>> {
+    // A swallowed wake-up leaves no entry, yet must end the wait as it ends a blocking one.
+    return (this.#async ??= new AsyncWaiter(
+      "Poller",
+      this,
+      (onReady, onError) => this.#backend.readinessWatch(onReady, onError),
+      () => this.#backend.woke,
+    ));
   }
 
   /**

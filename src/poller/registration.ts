@@ -75,3 +75,13 @@ export class Registration<T> {
     this.mode = mode;
   }
 }
+
+/**
+ * Marks a one-shot source delivered in this batch (a timer, a process) as done and queues it on
+ * `finished`, where the Poller releases it at the start of the next wait. Once per record.
+ */
+export function finishRegistration<T>(record: Registration<T>, finished: Registration<T>[]): void {
+  if (record.done) return;
+  record.done = true;
+  finished.push(record);
+}

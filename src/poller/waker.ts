@@ -261,7 +261,7 @@ export function wakerState(waker: Waker): Int32Array {
 /** Adds 1 to eventfd `fd` with a raw write (the descriptor belongs to the Poller, not to this Waker). */
 function eventfdTrigger(fd: number): () => void {
   const write = core().write;
-  // An ArrayBuffer-backed buffer: small typed arrays move (BUN-FFI.md A3.1).
+  // An ArrayBuffer-backed buffer: small typed arrays move (docs/design/bun-ffi.md §3.1).
   const one = new Uint32Array(new ArrayBuffer(8));
   one[LOW_WORD] = 1;
   return () => {

@@ -36,6 +36,9 @@ export interface SpawnedWithChannel<In extends Bun.Spawn.Writable, Out extends B
  * passed on), and `ipc` is refused because Bun puts its IPC channel at descriptor 3 as well.
  * The child calls {@link childChannel} to get its end.
  *
+ * The parent made the socketpair, so `peerCredentials()` on either end names the parent, not the
+ * child: the child's pid is `process.pid` of the result.
+ *
  * @param cmd - the command and its arguments, as for `Bun.spawn`.
  * @throws TypeError for a bad `cmd` or options, or options that use descriptor 3.
  * @throws SystemError from socketpair (EMFILE), or what `Bun.spawn` throws (ENOENT for an
@@ -91,7 +94,7 @@ let claimed: UnixSocket | undefined;
  * blocking, close-on-exec {@link UnixSocket}. Later calls return the same socket while it is open.
  *
  * @throws SystemError EBADF when descriptor 3 is not open or the channel was closed, ENOTSOCK or
- *   EAFNOSUPPORT when it is not a Unix-domain socket: the process was not started with
+ *   EINVAL when it is not a connected Unix-domain socket: the process was not started with
  *   `spawnWithChannel`.
  * @example
  * ```ts
@@ -110,8 +113,8 @@ export function childChannel(): UnixSocket {
   try {
     claimed = adoptSocket(CHANNEL_FD, "childChannel");
   } catch (error) {
-    if (error instanceof SystemError && ["EBADF", "ENOTSOCK", "EAFNOSUPPORT"].includes(error.code)) {
-      const what = error.code === "EBADF" ? "is not open" : "is not a Unix-domain socket";
+    if (error instanceof SystemError && ["EBADF", "ENOTSOCK", "EINVAL"].includes(error.code)) {
+      const what = { EBADF: "is not open", ENOTSOCK: "is not a socket", EINVAL: "is not a connected Unix-domain socket" }[error.code];
       throw new SystemError(error.code, "childChannel", `fd ${CHANNEL_FD} ${what} (start this process with spawnWithChannel)`);
     }
     throw error;

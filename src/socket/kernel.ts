@@ -31,6 +31,8 @@ export interface SocketKernel {
   readonly sockNonblock: number;
   readonly solSocket: number;
   readonly soType: number;
+  /** SO_ACCEPTCONN: whether a socket is listening. */
+  readonly soAcceptconn: number;
   /** SO_NOSIGPIPE where the platform defines it (macOS, FreeBSD). */
   readonly soNoSigpipe: number | undefined;
   /** Flags every sendmsg carries: MSG_NOSIGNAL where defined. */
@@ -73,6 +75,7 @@ export function socketKernel(): SocketKernel {
     sockNonblock: typeFlags ? constant("SOCK_NONBLOCK") : 0,
     solSocket: constant("SOL_SOCKET"),
     soType: constant("SO_TYPE"),
+    soAcceptconn: constant("SO_ACCEPTCONN"),
     soNoSigpipe: optionalConstant("SO_NOSIGPIPE"),
     sendFlags: optionalConstant("MSG_NOSIGNAL") ?? 0,
     recvFlags: cloexecOnReceive ? constant("MSG_CMSG_CLOEXEC") : 0,

@@ -2,7 +2,7 @@
  * sendmsg(2) and recvmsg(2) with scatter/gather buffers and SCM_RIGHTS descriptors, encoded with
  * the running platform's layouts.
  *
- * The structs differ where it hurts (ABI.md sections 2.5 and 2.6): glibc's `msghdr` is 56 bytes
+ * The structs differ where it hurts (docs/design/platform-abi.md §4.6 and §4.7): glibc's `msghdr` is 56 bytes
  * with 8-byte `msg_iovlen` and `msg_controllen`, BSD's is 48 with 4-byte ones (an 8-byte store
  * there would clobber `msg_flags`); `cmsghdr` is 16 bytes on Linux and 12 on BSD, and macOS aligns
  * control messages to 4 bytes, not 8. So every field is written with the width its layout gives.
@@ -10,7 +10,7 @@
  * The structs the kernel reads live in one scratch area per thread (calls are synchronous, so
  * nothing else uses it meanwhile), over ArrayBuffers whose addresses are taken once. Only the
  * caller's data buffers need `ptr()` on each call; their `.buffer` is touched first, which moves
- * a small typed array's bytes out of the garbage-collected heap for good (BUN-FFI.md A3.1), so
+ * a small typed array's bytes out of the garbage-collected heap for good (docs/design/bun-ffi.md §3.1), so
  * the address written into the iovec stays valid.
  *
  * @internal
@@ -21,7 +21,7 @@ import { cmsgAlign, cmsgDataOffset, cmsgLen, cmsgSpace, errno, errnoNumber, stru
 import { SystemError, invalidType } from "../core/errors.ts";
 import { closeDescriptor, setCloseOnExec } from "../core/fd.ts";
 import { validateFd } from "../core/validate.ts";
-import { decodeAddress, type EncodedAddress } from "./address.ts";
+import { addressBytes, type EncodedAddress } from "./address.ts";
 import { socketKernel } from "./kernel.ts";
 
 const EINTR = errnoNumber("EINTR");
@@ -40,6 +40,7 @@ const FD_ROOM = 512;
 const EXTRA_CONTROL_ROOM = 128;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const emptyBytes = new Uint8Array(0);
 
 /** What one `recv` got. */
@@ -52,8 +53,17 @@ export interface ReceivedMessage {
   readonly fds: number[];
   /** Whether data (the message was longer than the buffer) or descriptors (beyond `maxFds`) were cut. */
   readonly truncated: boolean;
-  /** The sender's path on a datagram socket (`null` when it has none), `null` on other sockets. */
+  /**
+   * The sender's path on a datagram socket (`null` when it has none), `null` on other sockets.
+   * A name that is not UTF-8 reads with U+FFFD in place of the bad bytes: reply to `fromBytes`.
+   */
   readonly from: string | null;
+  /**
+   * The sender's address as the kernel gave it, as bytes: a file path (without its terminating
+   * NUL), or a Linux abstract name with its leading NUL. `null` where `from` is. A reply sent with
+   * `sendTo(message.fromBytes)` reaches the sender whatever bytes its name holds.
+   */
+  readonly fromBytes: Uint8Array | null;
 }
 
 /** Where one msghdr field lives in the scratch header, in 32-bit words. */
@@ -289,6 +299,7 @@ export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, w
     throw SystemError.fromErrno(code, "recvmsg");
   }
   const flags = s.header[s.msgFlags.word]!;
+  const fromBytes = wantSender ? addressBytes(s.name, s.header[s.msgNamelen.word]!) : null;
   const controlLength = load(s.header, s.msgControllen);
   const all = controlLength > 0 ? readRights(s, controlLength) : [];
   let fds = all;
@@ -302,7 +313,8 @@ export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, w
     data: received === target.length ? target : target.subarray(0, received),
     fds,
     truncated: (flags & (k.msgTrunc | k.msgCtrunc)) !== 0 || all.length > maxFds,
-    from: wantSender ? decodeAddress(s.name, s.header[s.msgNamelen.word]!) : null,
+    from: fromBytes === null ? null : decoder.decode(fromBytes),
+    fromBytes,
   };
 }
 

@@ -5,13 +5,14 @@
  */
 import { errnoNumber, errno as readErrno } from "../../ffi/index.ts";
 import { SystemError, invalidType } from "../core/errors.ts";
-import { closeDescriptor, setNonblocking } from "../core/fd.ts";
+import { closeDescriptor, duplicateDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
-import { validateBoolean, validateInteger, validateOptions } from "../core/validate.ts";
-import { encodeAddress } from "./address.ts";
+import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
+import { decodeAddress, encodeAddress, type SocketPath } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
-import { checkTypeSupported, openSocket, prepareDescriptor, socketKernel, validateChoice } from "./kernel.ts";
+import { inspectSocket } from "./inspect.ts";
+import { checkTypeSupported, openSocket, prepareDescriptor, setNoSigpipe, socketKernel, validateChoice } from "./kernel.ts";
 import { wrapSocket, type UnixSocket } from "./unix-socket.ts";
 
 const EAGAIN = errnoNumber("EAGAIN");
@@ -24,6 +25,15 @@ export interface UnixListenOptions {
   /** How many connections may wait to be accepted, 0 to 2^31 - 1; default SOMAXCONN. The kernel caps it. */
   readonly backlog?: number;
   /** Create the listener nonblocking: `accept` returns `null` when nobody is waiting. Default false. */
+  readonly nonblocking?: boolean;
+}
+
+/** Options of {@link UnixListener.fromFd}. */
+export interface UnixListenerFromFdOptions {
+  /**
+   * Put the listener in this mode (fcntl O_NONBLOCK). Default: keep the mode the descriptor has,
+   * which for an inherited one is whatever the process that made it chose.
+   */
   readonly nonblocking?: boolean;
 }
 
@@ -70,7 +80,8 @@ export class UnixListener extends FdResource {
    * name. An existing file at `path` (a stale socket file included) is never removed: bind fails
    * with EADDRINUSE, and removing a stale file is the caller's decision.
    *
-   * @param path - at most 107 UTF-8 bytes on Linux, 103 on BSD and macOS.
+   * @param path - a string (UTF-8) or the name's exact bytes, at most 108 bytes on Linux (filling
+   *   sun_path, no NUL), 103 on BSD and macOS.
    * @throws SystemError EADDRINUSE (something exists at `path`), ENOENT (no such directory),
    *   EACCES, EROFS. RangeError when `path` is empty or too long, or `backlog` out of range;
    *   TypeError for other bad arguments. ENOTSUP for an abstract name off Linux, or seqpacket
@@ -83,7 +94,7 @@ export class UnixListener extends FdResource {
    * ```
    */
   // `override`: a static `bind` shadows Function.prototype.bind on the class, by design of the API.
-  static override bind(path: string, options?: UnixListenOptions): UnixListener {
+  static override bind(path: SocketPath, options?: UnixListenOptions): UnixListener {
     const opts = validateOptions(options);
     const type = opts.type === undefined ? "stream" : validateChoice(opts.type, "options.type", ["stream", "seqpacket"]);
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
@@ -97,17 +108,56 @@ export class UnixListener extends FdResource {
       closeDescriptor(fd);
       throw error;
     }
-    const bound = address.abstract ? null : BoundPath.record(path);
+    const bound = address.abstract ? null : BoundPath.record(address.given);
     if (k.symbols.listen(fd, backlog) !== 0) {
       const error = SystemError.fromErrno(readErrno(), "listen", address.display);
       bound?.remove();
       closeDescriptor(fd);
       throw error;
     }
-    return new UnixListener(fd, path, type, nonblocking, bound);
+    return new UnixListener(fd, address.path, type, nonblocking, bound);
   }
 
-  /** The path (or `"\0"`-prefixed abstract name) the listener is bound to. */
+  /**
+   * Takes ownership of `fd`, a listening Unix-domain socket made elsewhere: inherited from a
+   * supervisor, activated by systemd (see {@link listenFds}), or received with `recv` from the
+   * process this one replaces. Makes it close-on-exec; its type and path are read from the socket.
+   *
+   * Such a listener did not create its socket file and never removes it, on `close()` or
+   * otherwise: the file stays for whoever made it (and for the next process to take the socket).
+   *
+   * Everything is checked before anything is changed: on any error the descriptor is left open,
+   * untouched, and still yours.
+   *
+   * @throws SystemError EBADF (not open), ENOTSOCK (not a socket), EINVAL (a socket of another
+   *   family, or one that is not listening: connected and bound sockets belong to
+   *   `UnixSocket.fromFd`). RangeError / TypeError for a bad `fd` or options.
+   * @example
+   * ```ts
+   * import { UnixListener, childChannel } from "bunix";
+   * // The old server sent its listener over the channel; this process serves on it from now on.
+   * const { fds } = childChannel().recv(16, { maxFds: 1 })!;
+   * using server = UnixListener.fromFd(fds[0]!, { nonblocking: true });
+   * ```
+   */
+  static fromFd(fd: number, options?: UnixListenerFromFdOptions): UnixListener {
+    validateFd(fd);
+    const opts = validateOptions(options);
+    const wanted = opts.nonblocking === undefined ? undefined : validateBoolean(opts.nonblocking, "options.nonblocking", false);
+    const found = inspectSocket(fd, "UnixListener.fromFd", true);
+    const path = decodeAddress(found.address, found.addressLength) ?? "";
+    setCloseOnExec(fd);
+    setNoSigpipe(fd);
+    if (wanted !== undefined && wanted !== found.nonblocking) setNonblocking(fd, wanted);
+    // A listening socket is stream or seqpacket: listen(2) refuses datagram sockets.
+    return new UnixListener(fd, path, found.type as "stream" | "seqpacket", wanted ?? found.nonblocking, null);
+  }
+
+  /**
+   * The path (or `"\0"`-prefixed abstract name) the listener is bound to; a name given as bytes
+   * that are not UTF-8 reads with U+FFFD in their place. For a listener from
+   * {@link UnixListener.fromFd}, the path the kernel reports for the socket (`""` when unnamed).
+   */
   get path(): string {
     return this.#path;
   }
@@ -189,6 +239,29 @@ export class UnixListener extends FdResource {
     if (typeof on !== "boolean") throw invalidType("on", "of type boolean", on);
     setNonblocking(this.openFd("setNonblocking"), on);
     this.#nonblocking = on;
+  }
+
+  /**
+   * fcntl(F_DUPFD_CLOEXEC) + close(2): hands the listening socket over as a plain descriptor that
+   * you now own, and closes this object **without** removing its socket file, which from now on
+   * belongs to whoever serves on the socket. The number may differ from `fd`.
+   *
+   * For a handover: send `fd` to a successor (`send(…, { fds })`, or a child's stdio), then close
+   * what `detach` returns; the socket and its file stay for the successor.
+   *
+   * @throws SystemError EMFILE, EBADF when closed.
+   * @example
+   * ```ts
+   * import { closeSync } from "node:fs";
+   * successor.channel.send("listener", { fds: [listener.fd] });
+   * closeSync(listener.detach());   // the successor serves on; the socket file stays
+   * ```
+   */
+  detach(): number {
+    const copy = duplicateDescriptor(this.openFd("detach"));
+    this.#bound = null;
+    this.close();
+    return copy;
   }
 
   /** Removes the socket file, if the path still names the file this listener created. */

@@ -4,22 +4,21 @@
  *
  * @module
  */
-import { errno as readErrnoNow, struct } from "../../ffi/index.ts";
-import { SystemError, invalidType } from "../core/errors.ts";
-import { closeDescriptor, duplicateDescriptor, isNonblocking, setCloseOnExec, setNonblocking } from "../core/fd.ts";
+import { errno as readErrnoNow } from "../../ffi/index.ts";
+import { SystemError, invalidType, outOfRange } from "../core/errors.ts";
+import { closeDescriptor, duplicateDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
 import { FdResource } from "../core/resource.ts";
 import { retryInterrupted } from "../core/timeout.ts";
 import { validateBoolean, validateFd, validateInteger, validateOptions } from "../core/validate.ts";
-import { encodeAddress, readFamily } from "./address.ts";
+import { encodeAddress, type SocketPath } from "./address.ts";
 import { BoundPath } from "./bound-path.ts";
+import { inspectSocket } from "./inspect.ts";
 import { readPeerCredentials, type PeerCredentials } from "./credentials.ts";
 import {
   checkTypeSupported,
-  getIntOption,
   openSocket,
   setNoSigpipe,
   socketKernel,
-  socketTypeOf,
   validateChoice,
   type ShutdownHow,
   type SocketType,
@@ -60,6 +59,7 @@ export interface UnixRecvOptions {
   readonly maxFds?: number;
 }
 
+export type { SocketPath } from "./address.ts";
 export type { PeerCredentials } from "./credentials.ts";
 export type { ReceivedMessage, SendData } from "./message.ts";
 export type { ShutdownHow, SocketType } from "./kernel.ts";
@@ -127,7 +127,8 @@ export class UnixSocket extends FdResource {
    * Made nonblocking, a connect to a stream listener whose backlog is full fails with EAGAIN
    * (Linux) instead of waiting for room.
    *
-   * @param path - the socket file, at most 107 UTF-8 bytes on Linux, 103 on BSD and macOS.
+   * @param path - the socket file: a string (UTF-8) or its exact bytes, at most 108 bytes on Linux
+   *   (filling sun_path, no NUL), 103 on BSD and macOS.
    * @throws SystemError ENOENT (no such socket), ECONNREFUSED (nobody listening, or the listener
    *   is closed), EPROTOTYPE (the type differs from the listener's), EACCES, EAGAIN (see above).
    * @throws RangeError when `path` is empty or too long; TypeError for bad arguments.
@@ -142,7 +143,7 @@ export class UnixSocket extends FdResource {
    * console.assert(peer.recv(16)!.bytes === 2);
    * ```
    */
-  static connect(path: string, options?: UnixConnectOptions): UnixSocket {
+  static connect(path: SocketPath, options?: UnixConnectOptions): UnixSocket {
     const opts = validateOptions(options);
     const type = opts.type === undefined ? "stream" : validateChoice(opts.type, "options.type", ALL_TYPES);
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
@@ -179,7 +180,7 @@ export class UnixSocket extends FdResource {
    * ```
    */
   // `override`: a static `bind` shadows Function.prototype.bind on the class, by design of the API.
-  static override bind(path: string, options?: UnixBindOptions): UnixSocket {
+  static override bind(path: SocketPath, options?: UnixBindOptions): UnixSocket {
     const opts = validateOptions(options);
     if (opts.type !== undefined) validateChoice(opts.type, "options.type", ["dgram"]);
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
@@ -190,15 +191,20 @@ export class UnixSocket extends FdResource {
       closeDescriptor(fd);
       throw error;
     }
-    return new UnixSocket(fd, "dgram", nonblocking, address.abstract ? null : BoundPath.record(path));
+    return new UnixSocket(fd, "dgram", nonblocking, address.abstract ? null : BoundPath.record(address.given));
   }
 
   /**
-   * Takes ownership of `fd`, an open Unix-domain socket (one received with `recv`, or inherited),
-   * and makes it close-on-exec. Its type and blocking mode are read from the descriptor.
+   * Takes ownership of `fd`, an open Unix-domain socket that is connected or bound (one received
+   * with `recv`, or inherited), and makes it close-on-exec. Its type and blocking mode are read
+   * from the descriptor. A bound datagram socket taken this way never removes its socket file:
+   * whoever bound it owns that.
    *
-   * @throws SystemError EBADF (not open), ENOTSOCK (not a socket), EAFNOSUPPORT (a socket of
-   *   another family). RangeError / TypeError for a bad `fd`.
+   * Everything is checked before anything is changed: on any error the descriptor is left open,
+   * untouched, and still yours. A listening socket belongs to {@link UnixListener.fromFd}.
+   *
+   * @throws SystemError EBADF (not open), ENOTSOCK (not a socket), EINVAL (a socket of another
+   *   family or type, or a listening socket). RangeError / TypeError for a bad `fd`.
    * @example
    * ```ts
    * import { UnixSocket } from "bunix";
@@ -231,10 +237,13 @@ export class UnixSocket extends FdResource {
    * by a signal; a nonblocking one sends what fits. Descriptors travel with the first byte.
    * Datagram and seqpacket messages are sent whole or not at all (EMSGSIZE when too large).
    * Sends carry MSG_NOSIGNAL (SO_NOSIGPIPE on macOS), so a peer that has gone is EPIPE.
+   * On a stream socket, descriptors need at least one byte of data: the kernel sends nothing for
+   * zero bytes, so they would never arrive (RangeError).
    *
    * @throws SystemError EPIPE (the peer closed or shut down reading), ECONNRESET, ENOTCONN,
    *   EMSGSIZE, EBADF (a closed descriptor in `fds`), EINVAL (too many `fds`), ETOOMANYREFS,
-   *   EBADF when this socket is closed. TypeError / RangeError for bad arguments.
+   *   EBADF when this socket is closed. TypeError / RangeError for bad arguments, and
+   *   RangeError for `fds` with empty `data` on a stream socket.
    * @example
    * ```ts
    * import { openSync } from "node:fs";
@@ -244,12 +253,16 @@ export class UnixSocket extends FdResource {
    */
   send(data: SendData, options?: UnixSendOptions): number | null {
     const fds = options === undefined ? noFds : validateFdList(validateOptions(options).fds, "options.fds");
+    if (fds.length > 0 && this.#type === "stream" && carriesNoBytes(data)) {
+      throw outOfRange("data", "at least one byte long when options.fds is given on a stream socket", data);
+    }
     return sendMessage(this.openFd("send"), data, fds, null);
   }
 
   /**
    * sendmsg(2) with a destination: sends one datagram to the socket bound at `path`. Returns the
    * bytes sent, or `null` when nonblocking and the receiver's queue is full.
+   * `path` may be bytes, such as a received message's `fromBytes`.
    *
    * @throws SystemError ENOENT (nothing bound there), ECONNREFUSED (the file exists but nobody is
    *   bound), EISCONN (this socket is connected), EMSGSIZE, EAGAIN-as-`null`. RangeError /
@@ -261,7 +274,7 @@ export class UnixSocket extends FdResource {
    * client.sendTo("/tmp/server.sock", "ping");
    * ```
    */
-  sendTo(path: string, data: SendData, options?: UnixSendOptions): number | null {
+  sendTo(path: SocketPath, data: SendData, options?: UnixSendOptions): number | null {
     const fds = options === undefined ? noFds : validateFdList(validateOptions(options).fds, "options.fds");
     const address = encodeAddress(path, "path", "UnixSocket.sendTo");
     return sendMessage(this.openFd("sendTo"), data, fds, address);
@@ -279,6 +292,8 @@ export class UnixSocket extends FdResource {
    * - Received descriptors are close-on-exec and belong to you: close them. The first `maxFds`
    *   (default 0) are returned; any others are closed and `truncated` is set.
    * - `from` is the sender's path on a dgram socket (`null` if it is unbound), else `null`.
+   * - `fromBytes` is the same address as the kernel gave it, as bytes: reply with
+   *   `sendTo(message.fromBytes)`, which works for names that are not UTF-8 too.
    *
    * @throws SystemError ECONNRESET, ENOTCONN, EBADF when closed. TypeError / RangeError for bad
    *   arguments.
@@ -313,6 +328,11 @@ export class UnixSocket extends FdResource {
    * (FreeBSD): the pid, effective uid and gid of the peer process, as they were when the
    * connection was made (connect, accept or socketpair). FreeBSD gives the pid from 13.0; where
    * the platform cannot tell, `pid` is -1 (macOS and FreeBSD paths are untested here).
+   *
+   * For a socketpair both ends name the process that made the pair, wherever an end travels
+   * later: on a `spawnWithChannel` channel the parent's end and the child's end both name
+   * the parent, never the child (take the child's pid from `process.pid` of what
+   * `spawnWithChannel` returned).
    *
    * @throws SystemError ENOTCONN (not connected; on Linux an unconnected socket reads pid 0),
    *   EINVAL, EBADF when closed.
@@ -397,21 +417,23 @@ export class UnixSocket extends FdResource {
 
 const noFds: readonly number[] = Object.freeze([]);
 
+/** Whether `data` is valid and empty: `""`, an empty buffer, or a list of those. Bad types are left to `sendMessage`. */
+function carriesNoBytes(data: unknown): boolean {
+  if (typeof data === "string") return data.length === 0;
+  if (data instanceof Uint8Array) return data.byteLength === 0;
+  if (Array.isArray(data)) return data.every(carriesNoBytes);
+  return false;
+}
+
 /**
- * Wraps an open descriptor after checking that it is a Unix-domain socket; takes ownership and
- * makes it close-on-exec. `method` names the caller in errors.
+ * Wraps an open descriptor after checking that it is a Unix-domain socket that is not listening;
+ * takes ownership and makes it close-on-exec. `method` names the caller in errors. A descriptor
+ * that fails a check is left as it was.
  * @internal
  */
 export function adoptSocket(fd: number, method: string): UnixSocket {
-  const k = socketKernel();
-  const type = socketTypeOf(getIntOption(fd, k.solSocket, k.soType));
-  const address = new Uint8Array(new ArrayBuffer(struct("sockaddr_un").size));
-  k.lengthCell[0] = address.byteLength;
-  if (k.symbols.getsockname(fd, address, k.lengthCell) !== 0) throw SystemError.fromErrno(readErrnoNow(), "getsockname");
-  if (readFamily(address) !== k.afUnix || type === undefined) {
-    throw new SystemError("EAFNOSUPPORT", method, `fd ${fd} is not a Unix-domain stream, dgram or seqpacket socket`);
-  }
+  const { type, nonblocking } = inspectSocket(fd, method, false);
   setCloseOnExec(fd);
   setNoSigpipe(fd);
-  return wrap(fd, type, isNonblocking(fd), null);
+  return wrap(fd, type, nonblocking, null);
 }

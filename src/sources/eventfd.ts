@@ -103,7 +103,7 @@ export class EventFd extends FdResource {
   /** The largest value the counter holds, 2^64 - 2 (`0xfffffffffffffffen`): the kernel refuses 2^64 - 1. */
   static readonly MAX: bigint = COUNTER_MAX;
 
-  // One 8-byte buffer over a plain ArrayBuffer (small typed arrays move: BUN-FFI.md A3.1), made once.
+  // One 8-byte buffer over a plain ArrayBuffer (small typed arrays move: docs/design/bun-ffi.md §3.1), made once.
   readonly #words = new Uint32Array(new ArrayBuffer(COUNTER_BYTES));
   readonly #kernel: EventfdKernel;
   readonly #semaphore: boolean;

@@ -149,7 +149,7 @@ let nowWords: Uint32Array | undefined;
  * ```
  */
 export class TimerFd extends FdResource {
-  // Buffers over plain ArrayBuffers (small typed arrays move: BUN-FFI.md A3.1), made once.
+  // Buffers over plain ArrayBuffers (small typed arrays move: docs/design/bun-ffi.md §3.1), made once.
   readonly #count = new Uint32Array(new ArrayBuffer(COUNT_BYTES));
   readonly #spec = new Uint32Array(new ArrayBuffer(timeLayout().itimerspecBytes));
   readonly #kernel: TimerfdKernel;

@@ -17,7 +17,7 @@ const epollFds = () => listOpenFds().filter(({ target }) => target.includes("eve
 
 describeTransports("waitAsync and the process", (transport) => {
   // Child scripts choose the transport the same way.
-  const selectTransport = `import { setEventLoopWatching } from "${srcDir}async/event-loop/event-loop-source.ts"; setEventLoopWatching(${transport.eventLoop});`;
+  const selectTransport = `import { setEventLoopWatching } from "${srcDir}async/index.ts"; setEventLoopWatching(${transport.eventLoop});`;
 
   test("the process stays alive while a wait without timeout is pending, and exits once it resolves", async () => {
     const script = `

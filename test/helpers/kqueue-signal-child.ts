@@ -1,7 +1,7 @@
 /**
  * Run as a child by test/kqueue/signal.test.ts, under `env --block-signal=SIGUSR1`, so that every
  * Bun thread starts with SIGUSR1 blocked and libkqueue's signalfd sees the signals
- * (KQUEUE-ON-LINUX.md section 6.3). Registers EVFILT_SIGNAL for SIGUSR1, sends itself the signal
+ * (docs/design/libkqueue.md §7). Registers EVFILT_SIGNAL for SIGUSR1, sends itself the signal
  * twice, waits, and prints what it got as JSON.
  * @module
  */

@@ -1,6 +1,6 @@
 // Byte-exact checks of struct kevent encoding and decoding for all three kqueue flavours. They need
 // no kqueue, so they run on every platform. The expected bytes are written here with a DataView at
-// the offsets ABI.md section 2.2 documents, not read from the ffi/ tables under test.
+// the offsets docs/design/platform-abi.md §4.3 documents, not read from the ffi/ tables under test.
 import { describe, expect, test } from "bun:test";
 import { darwinKqueue } from "../../ffi/darwin-common.ts";
 import { freebsdX64 } from "../../ffi/freebsd-x64.ts";
@@ -18,7 +18,7 @@ interface Entry {
   udataHigh: number;
 }
 
-// ABI.md 2.2: ident u64 @0, filter i16 @8, flags u16 @10, fflags u32 @12, data i64 @16,
+// docs/design/platform-abi.md §4.3: ident u64 @0, filter i16 @8, flags u16 @10, fflags u32 @12, data i64 @16,
 // udata u64 @24; FreeBSD >= 12 adds ext[4] (u64) @32, for 64 bytes.
 const flavours: { name: string; abi: KqueueAbi; size: number }[] = [
   { name: "macOS (32 bytes)", abi: darwinKqueue, size: 32 },

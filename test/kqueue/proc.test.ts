@@ -1,6 +1,6 @@
 // Process exit through EVFILT_PROC. Bun reaps the children it spawns in its event loop, and
-// libkqueue loses an exit that was reaped before kevent() collected it (KQUEUE-ON-LINUX.md 4.5,
-// 6.4). So each child waits for a "go" line on its stdin; the test registers the pid, sends the
+// libkqueue loses an exit that was reaped before kevent() collected it (docs/design/libkqueue.md
+// §6). So each child waits for a "go" line on its stdin; the test registers the pid, sends the
 // line and blocks in wait() with no await in between, and only then lets Bun reap the child.
 import { describe, expect, test } from "bun:test";
 import { EventFilter, EventFlags, Note } from "../../src/kqueue/kqueue.ts";

@@ -1,9 +1,14 @@
 // Readiness of a connected socket: the first example users start from, and the changes of a
 // descriptor registration (udata, disable/enable, ADD|DISABLE, EOF).
 import { describe, expect, test } from "bun:test";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { constant, loadSockets } from "../../ffi/index.ts";
 import { EventFilter, EventFlags } from "../../src/kqueue/kqueue.ts";
-import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
+import { haveKqueue, holdKqueueRuntime, kqueueOptions, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";
+
+const needsLibkqueue = kqueueOptions?.library === undefined ? " [skipped: a libkqueue quirk, needs BUNIX_LIBKQUEUE]" : "";
 import { socketPair } from "../helpers/kqueue-fds.ts";
 
 holdKqueueRuntime();
@@ -130,5 +135,30 @@ describe.skipIf(!haveKqueue)(`Kqueue, EVFILT_READ on a socket${needsKqueue}`, ()
     expect(seen.get(EventFilter.Write)).toBe("writable");
     kq.unregister(fd, EventFilter.Write);
     kq.unregister(fd, EventFilter.Read);
+  });
+});
+
+describe.skipIf(kqueueOptions?.library === undefined)(`libkqueue, EVFILT_READ on a regular file${needsLibkqueue}`, () => {
+  test("it reports the bytes to end of file, then never again, even when another process appends", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bunix-kq-file-"));
+    const path = join(dir, "growing");
+    writeFileSync(path, "hello");
+    const fd = openSync(path, "r");
+    try {
+      using kq = openKqueue<string>();
+      kq.register(fd, EventFilter.Read, EventFlags.ADD, "file");
+      const events = kq.wait(1000);
+      expect(events.length).toBe(1);
+      expect(events.data(0)).toBe(5);
+      expect(readSync(fd, new Uint8Array(16))).toBe(5);
+      expect(kq.wait(20).length).toBe(0);
+      expect(Bun.spawnSync(["sh", "-c", 'printf " world" >> "$0"', path]).exitCode).toBe(0);
+      expect(kq.wait(100).length).toBe(0); // BSD would report the 6 new bytes
+      expect(readSync(fd, new Uint8Array(16))).toBe(6);
+      kq.unregister(fd, EventFilter.Read);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

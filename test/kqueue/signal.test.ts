@@ -1,5 +1,5 @@
 // EVFILT_SIGNAL. Inside Bun, libkqueue's signal filter is lossy or fatal unless the signal is
-// blocked in every thread from the start (KQUEUE-ON-LINUX.md 6.3: another Bun thread takes it and
+// blocked in every thread from the start (docs/design/libkqueue.md §7: another Bun thread takes it and
 // the default action kills the process), and `bun test` has a thread that unblocks everything. So
 // the case runs in a child started as `env --block-signal=SIGUSR1 bun <script>`. Linux only: that
 // is a GNU coreutils option, and there the kqueue is libkqueue.

@@ -1,4 +1,4 @@
-// wait(timeoutMs): setTimeout-style timeouts (API.md section 1) and the reusable result.
+// wait(timeoutMs): setTimeout-style timeouts (src/core/timeout.ts) and the reusable result.
 import { describe, expect, test } from "bun:test";
 import { EventFilter, EventFlags } from "../../src/kqueue/kqueue.ts";
 import { haveKqueue, holdKqueueRuntime, needsKqueue, openKqueue } from "../helpers/kqueue-env.ts";

@@ -1,6 +1,9 @@
 // What an entry says: readable and writable merged into one entry, hang-up and error flags, stale
 // entries after a delete mid-batch, and the PollEvents accessors; once per backend.
 import { expect, test } from "bun:test";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Interest } from "../../src/poller/index.ts";
 import { Descriptors, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { describeEachBackend, openPoller } from "../helpers/poller-backends.ts";
@@ -21,6 +24,24 @@ describeEachBackend("Poller entries", (backend) => {
     expect(events.length).toBe(1);
     expect(events.toArray()).toEqual([{ fd: a, data: "both", readable: true, writable: true, hangup: false, error: false }]);
     poller.delete(a);
+  });
+
+  test("a FIFO whose writer has gone reports hangup on every wait until it is deleted", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bunix-fifo-"));
+    const path = join(dir, "fifo");
+    expect(Bun.spawnSync(["mkfifo", path]).exitCode).toBe(0);
+    const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK)); // a writer came and went
+      using poller = openPoller<string>(backend);
+      poller.add(reader, R, "fifo");
+      for (let i = 0; i < 3; i++) expect(pollEntries(poller)).toMatchObject([{ fd: reader, data: "fifo", readable: true, hangup: true }]);
+      poller.delete(reader);
+      expect(pollEntries(poller)).toEqual([]);
+    } finally {
+      closeSync(reader);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("many descriptors ready both ways: one entry each", () => {

@@ -132,7 +132,7 @@ describeEachBackend("Poller registration", (backend) => {
     const efd = fds.eventFd();
     poller.add(efd, R);
     if (backend.libkqueue) {
-      // libkqueue keeps the knote of a closed descriptor (KQUEUE-ON-LINUX.md 4.1): close after delete there.
+      // libkqueue keeps the knote of a closed descriptor (docs/design/libkqueue.md §3): close after delete there.
       poller.delete(efd);
       fds.close(efd);
     } else {
@@ -159,7 +159,7 @@ describeEachBackend("Poller registration", (backend) => {
     using poller = openPoller<string>(backend);
     const number = fds.eventFd();
     poller.add(number, R, "old");
-    // libkqueue keeps the knote of a descriptor closed without delete (KQUEUE-ON-LINUX.md 4.1), and
+    // libkqueue keeps the knote of a descriptor closed without delete (docs/design/libkqueue.md §3), and
     // then refuses the reused number: there, delete before closing, as the Poller's docs ask.
     if (backend.libkqueue) poller.delete(number);
     fds.close(number);

@@ -114,6 +114,31 @@ describe("limits and errors", () => {
     }
   });
 
+  test("descriptors with no data on a stream socket are a RangeError naming data, before sendmsg", () => {
+    // The kernel sends nothing for zero bytes on a stream, so the descriptors would vanish.
+    const [a, b] = socketpair("stream", { nonblocking: true });
+    const file = openFileWith(path("empty"), "e");
+    try {
+      const before = countOpenFds();
+      for (const data of ["", new Uint8Array(0), [], ["", new Uint8Array(0)]]) {
+        expect(() => a.send(data, { fds: [file] })).toThrow(RangeError);
+        expect(() => a.send(data, { fds: [file] })).toThrow(/"data"/);
+      }
+      expect(b.recv(8, { maxFds: 4 })).toBeNull();
+      expect(countOpenFds()).toBe(before);
+      // One byte carries them; no descriptors, no data is still a plain empty send.
+      expect(a.send([new Uint8Array(0), "x"], { fds: [file] })).toBe(1);
+      const message = b.recv(8, { maxFds: 1 })!;
+      expect(message.fds).toHaveLength(1);
+      closeAll(message.fds);
+      expect(a.send("", { fds: [] })).toBe(0);
+    } finally {
+      closeSync(file);
+      a.close();
+      b.close();
+    }
+  });
+
   test("passing a closed descriptor is EBADF from sendmsg, and nothing is sent", () => {
     const [a, b] = socketpair("dgram", { nonblocking: true });
     const file = openFileWith(path("closed"), "c");

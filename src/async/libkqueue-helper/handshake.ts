@@ -1,5 +1,5 @@
 /**
- * The shared memory of a kqueue helper thread (kevent-helper.ts, kevent-worker.ts): a few control
+ * The shared memory of a kqueue helper thread (helper.ts, worker.ts): a few control
  * words, and (in a buffer of its own) the event list that the helper's `kevent()` fills.
  *
  * `STATE` is a small handshake, each transition made by one side only:

@@ -1,10 +1,10 @@
 /**
- * The async waiter's source for a `Kqueue` loaded from a `library` (libkqueue on Linux): a helper
+ * The async waiter's readiness watch for a `Kqueue` loaded from a `library` (libkqueue on Linux): a helper
  * thread of the instance's own that calls `kevent()` on it, because libkqueue's descriptor is the
- * write end of a pipe that never becomes readable (KQUEUE-ON-LINUX.md 6.1), so the shared
+ * write end of a pipe that never becomes readable (docs/design/libkqueue.md §10), so the shared
  * readiness thread cannot watch it.
  *
- * This is BUN-FFI.md B3's "sab-direct" design (a′): the helper's `kevent()` fills an event list in
+ * The design (docs/design/wait-async.md, "The libkqueue helper"): the helper's `kevent()` fills an event list in
  * shared memory; when it returns, the main thread keeps what it got as a *stash* and reports; the
  * waiter's `Kqueue.wait(0)` then delivers the stash (through {@link KeventHelper.take}, which every
  * `wait` calls first) instead of calling `kevent()`. So the events a helper collected are never
@@ -25,11 +25,11 @@
  * @internal
  * @module
  */
-import type { loadNativeKqueue } from "../../../ffi/index.ts";
 import { SystemError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { hostKqueueAbi, kqueueConstant } from "../../kevent/constants.ts";
 import { KeventChanges, PRIVATE_IDENT } from "../../kevent/changes.ts";
+import type { KeventCall } from "../../kevent/library.ts";
 import {
   CONTROL_WORDS,
   DONE,
@@ -41,12 +41,9 @@ import {
   STATE,
   type KeventHelperStart,
 } from "./handshake.ts";
-import { LINGER_MS } from "../readiness-thread/engine.ts";
-import type { ReadinessSource } from "../source.ts";
 import { helperThreadError } from "../helper-error.ts";
-import { helperScriptUrl } from "../worker-url.ts";
-
-type KeventCall = NonNullable<ReturnType<typeof loadNativeKqueue>>["kevent"];
+import { LINGER_MS, Linger, startHelperWorker } from "../helper-thread.ts";
+import type { ReadinessWatch } from "../watch.ts";
 
 const EV_ADD = kqueueConstant("EV_ADD");
 const EV_DELETE = kqueueConstant("EV_DELETE");
@@ -72,6 +69,8 @@ export interface KeventHelperOptions {
   readonly capacity: number;
   /** The `Kqueue` itself, kept alive while the helper's thread runs. */
   readonly owner: object;
+  /** Called when a `kevent()` came back with nothing and not woken: libkqueue may have lost a process exit. */
+  readonly onEmpty?: () => void;
 }
 
 /** One helper thread's handle on the main thread. */
@@ -86,7 +85,7 @@ interface Thread {
 }
 
 /** A `Kqueue`'s helper thread, started on the first armed wait and stopped after idling. */
-export class KeventHelper implements ReadinessSource {
+export class KeventHelper implements ReadinessWatch {
   readonly #options: KeventHelperOptions;
   readonly #onReady: () => void;
   readonly #onError: (error: unknown) => void;
@@ -102,8 +101,10 @@ export class KeventHelper implements ReadinessSource {
   #stashError = 0;
   #interested = false;
   #wakePending = false;
-  #linger: ReturnType<typeof setTimeout> | undefined;
-  #idleSince = 0;
+  readonly #linger = new Linger(
+    () => this.#interested || this.#thread === undefined,
+    () => this.#stopThread(),
+  );
 
   /**
    * @param options - the kqueue's side.
@@ -157,29 +158,13 @@ export class KeventHelper implements ReadinessSource {
     const thread = this.#thread;
     if (thread === undefined) return;
     thread.worker.unref();
-    this.#idleSince = performance.now();
-    this.#scheduleLinger(LINGER_MS);
-  }
-
-  /** As the readiness engine's linger: one timer, which checks how long the helper really idled. */
-  #scheduleLinger(ms: number): void {
-    if (this.#linger !== undefined) return;
-    const linger = setTimeout(() => {
-      this.#linger = undefined;
-      if (this.#interested || this.#thread === undefined) return;
-      const left = LINGER_MS - (performance.now() - this.#idleSince);
-      if (left >= 1) this.#scheduleLinger(left);
-      else this.#stopThread();
-    }, ms);
-    if (Bun.isMainThread) linger.unref();
-    this.#linger = linger;
+    this.#linger.idle();
   }
 
   /** Brings the helper out of `kevent()` and ends it, before the kqueue closes; drops the stash. */
   dispose(): void {
     this.#interested = false;
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
-    this.#linger = undefined;
+    this.#linger.cancel();
     this.#stopThread();
     this.#stash = 0;
     this.#stashError = 0;
@@ -191,8 +176,7 @@ export class KeventHelper implements ReadinessSource {
       this.#interested = false;
       this.#onError(error);
     }
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
-    this.#linger = undefined;
+    this.#linger.cancel();
     this.#stopThread();
   }
 
@@ -217,20 +201,13 @@ export class KeventHelper implements ReadinessSource {
   }
 
   #startThread(): Thread {
-    const worker = new Worker(helperScriptUrl("kevent-worker"));
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     let thread!: Thread;
-    const exited = new Promise<void>((resolve) => {
-      worker.addEventListener("close", () => {
-        this.#threadFailed(thread, helperThreadError("kqueue helper thread", undefined));
-        resolve();
-      });
+    const { worker, exited } = startHelperWorker("kevent-worker", "kqueue helper thread", {
+      failed: (error) => this.#threadFailed(thread, error),
+      ended: () => this.#threadFailed(thread, helperThreadError("kqueue helper thread", undefined)),
     });
     thread = { worker, control, exited, failure: undefined, awaiting: false };
-    worker.addEventListener("error", (event) => this.#threadFailed(thread, helperThreadError("kqueue helper thread", event.error ?? event.message)));
-    worker.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
-      if (event.data?.error !== undefined) this.#threadFailed(thread, helperThreadError("kqueue helper thread", event.data.error));
-    });
     const { fd, library, capacity } = this.#options;
     const start: KeventHelperStart = { control, events: this.#events, capacity, fd, library };
     worker.postMessage(start);
@@ -292,6 +269,7 @@ export class KeventHelper implements ReadinessSource {
   /** Keeps the helper's results (without the private wake-up event) and returns it to IDLE. */
   #collect(control: Int32Array): void {
     const result = control[RESULT]!;
+    const woken = this.#wakePending;
     let kept = 0;
     let sawWake = false;
     if (result < 0) {
@@ -316,6 +294,9 @@ export class KeventHelper implements ReadinessSource {
       if (!sawWake) this.#changes.submit(this.#options.fd, PRIVATE_IDENT, EVFILT_USER, EV_DELETE, 0, 0, 0);
     }
     Atomics.store(control, STATE, IDLE);
+    // kevent() without a timeout returns nothing only spuriously (or interrupted): let the kqueue
+    // look for what libkqueue could not report (a lost process exit) before the next request.
+    if (result === 0 && !woken) this.#options.onEmpty?.();
   }
 
   /** Makes the helper's `kevent()` return: adds and triggers the private one-shot user event. */

@@ -4,7 +4,7 @@
  * instance holding every instance with a pending async wait, and reports which are ready.
  *
  * ```
- *  this thread                                   readiness thread (readiness-worker.ts)
+ *  this thread                                   readiness thread (worker.ts)
  *  ─────────────────────────────────────         ──────────────────────────────────────────
  *  watch.arm(): outer ADD/MOD fd, ONESHOT        n = epoll_wait(outer, …, -1)        blocks
  *  pump: await Atomics.waitAsync(ring.HEAD) ◄──  ids → ring; Atomics.notify(HEAD)
@@ -13,20 +13,15 @@
  *  idle for LINGER_MS: wake, then STATE=STOP ──► leaves its wait, closes outer fds, ends
  * ```
  *
- * Keeping the process alive: a pending `Atomics.waitAsync` does not (BUN-FFI.md A3.9), so the
- * Worker is `ref()`ed while any wait is pending and `unref()`ed otherwise; a process with nothing
- * pending exits normally, its readiness thread with it. An idle thread lingers for
- * {@link LINGER_MS} (so loops of waits do not restart it), then stops and closes its descriptors.
- * On the main thread the linger timer is unref'd (process exit ends the thread anyway); inside a
- * Worker it is ref'd, so that the Worker stays until its helper has closed its descriptors: a
- * helper left blocked when its parent Worker ends would keep them open for the life of the
- * process.
+ * Keeping the process alive: a pending `Atomics.waitAsync` does not, so the Worker is `ref()`ed
+ * while any wait is pending and `unref()`ed otherwise; a process with nothing pending exits
+ * normally, its readiness thread with it. An idle thread lingers (helper-thread.ts, `Linger`),
+ * then stops and closes its descriptors.
  *
- * Where it serves: the native kqueue's waits (macOS, FreeBSD), and an `Epoll`'s when Bun's event
- * loop cannot take the instance (event-loop-source.ts, the default there). It needs nothing of
- * Bun but Workers and `Atomics.waitAsync`, and a thread that blocks in the kernel costs nothing
- * while idle (BUN-FFI.md B3, design (a)); it takes two thread wake-ups where the event loop takes
- * one.
+ * Where it serves: the last fallback of every kernel object whose descriptor is pollable (see the
+ * table in ../index.ts). It needs nothing of Bun but Workers and `Atomics.waitAsync`, and a thread
+ * that blocks in the kernel costs nothing while idle; it takes two thread wake-ups where Bun's
+ * event loop takes one (docs/design/wait-async.md, "The readiness thread").
  *
  * @internal
  * @module
@@ -55,18 +50,15 @@ import {
   queued,
 } from "./ready-ring.ts";
 import type { ReadinessStart } from "./worker.ts";
-import type { ReadinessSource } from "../source.ts";
 import { helperThreadError } from "../helper-error.ts";
-import { helperScriptUrl } from "../worker-url.ts";
-
-/** How long an idle readiness thread waits for the next `waitAsync` before it stops, in ms. */
-export const LINGER_MS = 100;
+import { LINGER_MS, Linger, startHelperWorker } from "../helper-thread.ts";
+import type { ReadinessWatch } from "../watch.ts";
 
 /** One readiness thread and its outer instance, from start to exit. */
 class Run {
   readonly ring = createRing();
   /** The watches registered in this run's outer instance, by the id the kernel reports. */
-  readonly watches = new HandleMap<WeakRef<Watch>>();
+  readonly watches = new HandleMap<WeakRef<ThreadWatch>>();
   readonly worker: Worker;
   /** Settles when the Worker has ended (its 'close' event). */
   readonly exited: Promise<void>;
@@ -80,20 +72,12 @@ class Run {
   failure: unknown;
 
   constructor(readonly outer: OuterControl) {
-    this.worker = new Worker(helperScriptUrl("readiness-worker"));
-    this.exited = new Promise((resolve) => {
-      this.worker.addEventListener("close", () => {
-        this.#died();
-        resolve();
-      });
-    });
-    this.worker.addEventListener("error", (event) => {
-      this.failure ??= helperThreadError("readiness thread", event.error ?? event.message);
-      this.#died();
-    });
-    this.worker.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
-      if (event.data?.error !== undefined) this.failure ??= helperThreadError("readiness thread", event.data.error);
-    });
+    ({ worker: this.worker, exited: this.exited } = startHelperWorker("readiness-worker", "readiness thread", {
+      failed: (error) => {
+        this.failure ??= error;
+      },
+      ended: () => this.#died(),
+    }));
   }
 
   /** The Worker is gone: wake the pump, which may be waiting for a report that never comes. */
@@ -104,19 +88,19 @@ class Run {
 }
 
 /**
- * One instance's registration with the readiness thread: the {@link ReadinessSource} of an `Epoll`
+ * One instance's registration with the readiness thread: the {@link ReadinessWatch} of an `Epoll`
  * (or native `Kqueue`) waiter. Registered lazily in the current run's outer instance, re-armed
  * after each report, and left armed when a wait settles (a later report is ignored), so a loop of
  * waits costs one `EPOLL_CTL_MOD` per wait at most.
  */
-export class Watch implements ReadinessSource {
+export class ThreadWatch implements ReadinessWatch {
   readonly #engine: ReadinessEngine;
   readonly #fd: number;
   readonly #onReady: () => void;
   readonly #onError: (error: unknown) => void;
   // The run's table holds the watch weakly: an instance dropped unclosed can still be collected
   // (its finalizer closes the descriptor, which leaves the outer instance by itself).
-  readonly #self = new WeakRef<Watch>(this);
+  readonly #self = new WeakRef<ThreadWatch>(this);
   #run: Run | undefined;
   #slot = 0;
   #generation = 0;
@@ -209,12 +193,13 @@ export class ReadinessEngine {
   readonly #openOuter: () => OuterControl;
   #run: Run | undefined;
   /** Watches with a pending wait, held strongly so a waiting instance is never collected. */
-  readonly #interested = new Set<Watch>();
+  readonly #interested = new Set<ThreadWatch>();
   /** Every run whose Worker has not ended yet. */
   readonly #runs = new Set<Run>();
-  #linger: ReturnType<typeof setTimeout> | undefined;
-  /** When the last wait ended (`performance.now()`), while none is pending. */
-  #idleSince = 0;
+  readonly #linger = new Linger(
+    () => this.#run === undefined || this.#interested.size > 0,
+    () => this.#stop(this.#run!),
+  );
   #reports = 0;
 
   /** @param openOuter - opens the outer instance of a new run. */
@@ -222,9 +207,9 @@ export class ReadinessEngine {
     this.#openOuter = openOuter;
   }
 
-  /** A source for the instance with descriptor `fd`, for its async waiter. */
-  watch(fd: number, onReady: () => void, onError: (error: unknown) => void): Watch {
-    return new Watch(this, fd, onReady, onError);
+  /** A readiness watch for the instance with descriptor `fd`, for its async waiter. */
+  watch(fd: number, onReady: () => void, onError: (error: unknown) => void): ThreadWatch {
+    return new ThreadWatch(this, fd, onReady, onError);
   }
 
   /** Whether a readiness thread is running (or starting) for new waits. */
@@ -263,7 +248,7 @@ export class ReadinessEngine {
   }
 
   /** Marks `watch` as waiting and returns the live run, starting one if needed. @internal */
-  acquire(watch: Watch): Run {
+  acquire(watch: ThreadWatch): Run {
     const run = this.#run ?? this.#start();
     const interested = this.#interested;
     if (!interested.has(watch)) {
@@ -274,33 +259,16 @@ export class ReadinessEngine {
   }
 
   /** `watch` no longer waits. @internal */
-  release(watch: Watch): void {
+  release(watch: ThreadWatch): void {
     if (!this.#interested.delete(watch) || this.#interested.size > 0) return;
     const run = this.#run;
     if (run === undefined) return;
     run.worker.unref();
-    // The linger timer is not reset per wait (a loop of waits would make and clear one per
-    // wait): it checks, when it fires, how long the engine has really been idle.
-    this.#idleSince = performance.now();
-    this.#scheduleLinger(LINGER_MS);
+    this.#linger.idle();
   }
   /** Whether `watch` waits. @internal */
-  isInterested(watch: Watch): boolean {
+  isInterested(watch: ThreadWatch): boolean {
     return this.#interested.has(watch);
-  }
-
-  #scheduleLinger(ms: number): void {
-    if (this.#linger !== undefined) return;
-    const linger = setTimeout(() => {
-      this.#linger = undefined;
-      const run = this.#run;
-      if (run === undefined || this.#interested.size > 0) return;
-      const left = LINGER_MS - (performance.now() - this.#idleSince);
-      if (left >= 1) this.#scheduleLinger(left);
-      else this.#stop(run);
-    }, ms);
-    if (Bun.isMainThread) linger.unref();
-    this.#linger = linger;
   }
 
   #start(): Run {
@@ -332,8 +300,7 @@ export class ReadinessEngine {
     if (run.stopping) return;
     run.stopping = true;
     if (this.#run === run) this.#run = undefined;
-    if (this.#linger !== undefined) clearTimeout(this.#linger);
-    this.#linger = undefined;
+    this.#linger.cancel();
     // Keep this thread (a Worker, say) alive until the helper has closed its descriptors.
     run.worker.ref();
     if (Atomics.load(run.ring, OWNER) !== OWNER_CLOSED) run.outer.wake();

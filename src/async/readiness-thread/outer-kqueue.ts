@@ -6,21 +6,22 @@
  * A native kqueue descriptor is readable while events are pending on it (`kqueue_kqfilter`), and
  * watching it consumes none of them: the main thread's own `kevent()` still collects every event,
  * so `EV_ONESHOT`, `EV_CLEAR` and `EV_DISPATCH` registrations inside it behave as with a
- * synchronous wait. libkqueue's descriptor is not readable this way (KQUEUE-ON-LINUX.md 6.1), so
- * kqueues from a `library` use a helper thread of their own instead (kevent-helper.ts); an outer
+ * synchronous wait. libkqueue's descriptor is not readable this way (docs/design/libkqueue.md §10), so
+ * kqueues from a `library` use a helper thread of their own instead (../libkqueue-helper/helper.ts); an outer
  * kqueue from libkqueue still works for *other* descriptors (an epoll, a pipe), which is how the
  * tests run this file on Linux.
  *
  * @internal
  * @module
  */
-import { errno, loadCore, loadKqueueFrom, loadNativeKqueue } from "../../../ffi/index.ts";
+import { errno, loadCore } from "../../../ffi/index.ts";
 import { SystemError, lastError, unsupportedError } from "../../core/errors.ts";
 import { closeDescriptor, isCloseOnExec, setCloseOnExec } from "../../core/fd.ts";
 import { KeventBuffer } from "../../kevent/codec.ts";
 import { hostKqueueAbi } from "../../kevent/constants.ts";
 import { kqueueConstant } from "../../kevent/constants.ts";
 import { KeventChanges } from "../../kevent/changes.ts";
+import { kqueueFunctions } from "../../kevent/library.ts";
 import { OUTER_BATCH, type OuterControl, type OuterInit, type OuterWaiter } from "./outer.ts";
 import { CONTROL_SLOT } from "./ready-ring.ts";
 
@@ -34,7 +35,7 @@ const NOTE_TRIGGER = kqueueConstant("NOTE_TRIGGER");
 const CONTROL_IDENT = 0;
 
 function kqueueSymbols(library: string | undefined) {
-  const symbols = library === undefined ? loadNativeKqueue() : loadKqueueFrom(library);
+  const symbols = kqueueFunctions(library);
   if (symbols === undefined) throw unsupportedError("waitAsync");
   return symbols;
 }
@@ -53,7 +54,7 @@ export function openKqueueOuter(library: string | undefined): OuterControl {
   try {
     if (!isCloseOnExec(fd)) setCloseOnExec(fd);
     // Without EV_CLEAR: once triggered, the control event stays ready, so every wait returns until
-    // the thread sees the stop request (readiness-thread.ts triggers before it publishes STOP).
+    // the thread sees the stop request (engine.ts triggers before it publishes STOP).
     const error = changes.submit(fd, CONTROL_IDENT, EVFILT_USER, EV_ADD, 0, CONTROL_SLOT, 0);
     if (error !== 0) throw SystemError.fromErrno(error, "kevent");
   } catch (error) {

@@ -28,13 +28,7 @@ afterAll(async () => {
 function waiterFor<T>(epoll: Epoll<T>): AsyncWaiter<EpollEvents<T>> {
   engine ??= new ReadinessEngine(() => openKqueueOuter(libkqueuePath));
   const shared = engine;
-  return new AsyncWaiter<EpollEvents<T>>({
-    kind: "Epoll",
-    isClosed: () => epoll.closed,
-    poll: () => epoll.wait(0),
-    isReady: (events) => events.length > 0,
-    createSource: (onReady, onError) => shared.watch(epoll.fd, onReady, onError),
-  });
+  return new AsyncWaiter<EpollEvents<T>>("Epoll", epoll, (onReady, onError) => shared.watch(epoll.fd, onReady, onError));
 }
 
 describe.skipIf(!runnable)(`the readiness thread over an outer kqueue${skipNote}`, () => {

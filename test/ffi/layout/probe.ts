@@ -40,6 +40,9 @@ export interface CmsgArithmetic {
   cmsgDataOffset(): number;
 }
 
+// Constants the C headers define as enum members (glibc's idtype_t), not as macros.
+const ENUMERATORS = new Set(["P_PID"]);
+
 // 1 shows the alignment unit (CMSG_SPACE(1) - CMSG_SPACE(0)); 4, 8, 12 are one to three fds or a
 // Linux struct ucred; 16 is a multiple of every unit.
 const CMSG_PAYLOADS = [0, 1, 4, 8, 12, 16];
@@ -109,7 +112,8 @@ function constantItems(path: string, label: string, constants: Readonly<Record<s
     group: `${label} ${family(name)}*`,
     expected: value,
     expr: name,
-    macro: name,
+    // An enumerator is no macro: #ifdef would call it missing, so it is printed unguarded.
+    ...(ENUMERATORS.has(name) ? {} : { macro: name }),
     constant: true,
   }));
 }
@@ -132,6 +136,8 @@ export function probeSource(tables: AbiTables, items: readonly ProbeItem[]): str
     "fcntl.h",
     "time.h",
     "unistd.h",
+    // waitid's P_* and W* constants.
+    "sys/wait.h",
     "sys/socket.h",
     "sys/uio.h",
     "sys/un.h",

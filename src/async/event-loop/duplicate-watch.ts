@@ -1,5 +1,5 @@
 /**
- * The readiness source of an `Epoll` waiter: Bun's own event loop watches a duplicate of the
+ * A readiness watch through Bun's own event loop, one duplicate per wait: Bun's loop watches a duplicate of the
  * instance's descriptor, so the kernel wakes this thread directly when the instance has events.
  * One wake-up, no helper thread, no shared memory.
  *
@@ -12,7 +12,7 @@
  * fresh duplicate; `disarm()` and `dispose()` end a pending one with `terminate()`. A pending
  * socket keeps the process alive, as a pending wait should, and only while it is pending.
  *
- * What this relies on, as Bun 1.4.5 does it (test/async/event-loop-source.test.ts checks each):
+ * What this relies on, as Bun 1.4.5 does it (test/async/event-loop/duplicate-watch.test.ts checks each):
  * - `open` runs synchronously inside `Bun.connect`;
  * - readiness: `close(socket, error)` with `error.code` ENOTSOCK, the duplicate closed and gone
  *   from the loop's epoll;
@@ -25,7 +25,7 @@
  *   instance's own descriptor: `epoll_wait` ignores that flag, and nothing else applies to an epoll.
  *
  * Anything else (a connect error, an unexpected close, a run of reports that find nothing) switches
- * the source to its fallback, the shared readiness thread (readiness-thread.ts), for the rest of its
+ * the watch to its fallback, the shared readiness thread (../readiness-thread/engine.ts), for the rest of its
  * life: that path reports the kernel's own errors (ELOOP from `epoll_ctl`) and needs nothing of
  * Bun but `Atomics.waitAsync`.
  *
@@ -34,17 +34,17 @@
  */
 import { closeDescriptor, duplicateDescriptor } from "../../core/fd.ts";
 import { log } from "../../core/log.ts";
-import type { ReadinessSource } from "../source.ts";
+import type { ReadinessWatch } from "../watch.ts";
 
-/** The parts of Bun's socket this source uses. */
+/** The parts of Bun's socket this watch uses. */
 interface LoopSocket {
-  readonly data: LoopWatch;
+  readonly data: LoopDuplicate;
   terminate(): void;
 }
 
 /** One armed watch: a duplicate handed to Bun's loop, until its report or its cancellation. */
-interface LoopWatch {
-  readonly source: EventLoopSource;
+interface LoopDuplicate {
+  readonly owner: LoopDuplicateWatch;
   readonly fd: number;
   /** Whether the report (or failure) is still wanted. */
   live: boolean;
@@ -53,15 +53,15 @@ interface LoopWatch {
 
 /**
  * Reports in a row that found nothing (the waiter armed again straight after each) before the
- * source gives up on Bun's loop. Real spurious reports are rare: the instance must lose its
+ * watch gives up on Bun's loop. Real spurious reports are rare: the instance must lose its
  * events between the loop's poll and the waiter's `wait(0)`.
  */
 const MAX_EMPTY_REPORTS = 64;
 
-// `fd` is accepted at run time but missing from the typed overloads of Bun.connect (BUN-FFI.md A3.8).
+// `fd` is accepted at run time but missing from the typed overloads of Bun.connect (docs/design/bun-ffi.md).
 const connect = Bun.connect as unknown as (options: {
   fd: number;
-  data: LoopWatch;
+  data: LoopDuplicate;
   socket: typeof handlers;
 }) => Promise<unknown>;
 
@@ -76,34 +76,22 @@ const handlers = {
     // An epoll descriptor never yields data.
   },
   close(socket: LoopSocket, error?: { code?: string }): void {
-    socket.data.source.closed(socket.data, error?.code);
+    socket.data.owner.closed(socket.data, error?.code);
   },
   connectError(socket: LoopSocket): void {
-    socket.data.source.refused(socket.data);
+    socket.data.owner.refused(socket.data);
   },
 };
 
 const ignoreRejection = (): void => {};
 
-// BUNIX_EVENT_LOOP=off starts with the fallback too: how a packaged or compiled app checks that path.
-let enabled = process.env.BUNIX_EVENT_LOOP !== "off";
-
-/**
- * Makes new sources skip Bun's event loop and use their fallback from the start (or go back). For
- * tests of the readiness thread, which stays the path of native kqueue and of the fallback.
- * @internal
- */
-export function setEventLoopWatching(on: boolean): void {
-  enabled = on;
-}
-
 /** Reports the readiness of one instance's descriptor through Bun's event loop. */
-export class EventLoopSource implements ReadinessSource {
+export class LoopDuplicateWatch implements ReadinessWatch {
   readonly #fd: number;
   readonly #onReady: () => void;
-  readonly #makeFallback: () => ReadinessSource;
-  #fallback: ReadinessSource | undefined;
-  #watch: LoopWatch | undefined;
+  readonly #makeFallback: () => ReadinessWatch;
+  #fallback: ReadinessWatch | undefined;
+  #watch: LoopDuplicate | undefined;
   /** The last report came and the waiter has not disarmed since: an arm() now means it was empty. */
   #reported = false;
   #emptyReports = 0;
@@ -113,13 +101,12 @@ export class EventLoopSource implements ReadinessSource {
   /**
    * @param fd - the instance's descriptor (not owned: it is duplicated for each watch).
    * @param onReady - the waiter's report.
-   * @param fallback - makes the readiness-thread source used when Bun's loop cannot serve.
+   * @param fallback - makes the readiness-thread watch used when Bun's loop cannot serve.
    */
-  constructor(fd: number, onReady: () => void, fallback: () => ReadinessSource) {
+  constructor(fd: number, onReady: () => void, fallback: () => ReadinessWatch) {
     this.#fd = fd;
     this.#onReady = onReady;
     this.#makeFallback = fallback;
-    if (!enabled) this.#fallback = fallback();
   }
 
   /**
@@ -140,7 +127,7 @@ export class EventLoopSource implements ReadinessSource {
       }
     }
     if (this.#watch !== undefined) return;
-    const watch: LoopWatch = { source: this, fd: duplicateDescriptor(this.#fd), live: true, socket: undefined };
+    const watch: LoopDuplicate = { owner: this, fd: duplicateDescriptor(this.#fd), live: true, socket: undefined };
     this.#watch = watch;
     this.#arming = true;
     try {
@@ -171,8 +158,8 @@ export class EventLoopSource implements ReadinessSource {
     this.#fallback?.dispose();
   }
 
-  /** Bun closed `watch`'s socket: readiness (ENOTSOCK), or something this source did not expect. @internal */
-  closed(watch: LoopWatch, code: string | undefined): void {
+  /** Bun closed `watch`'s socket: readiness (ENOTSOCK), or something this watch did not expect. @internal */
+  closed(watch: LoopDuplicate, code: string | undefined): void {
     if (!watch.live) return;
     watch.live = false;
     this.#watch = undefined;
@@ -186,7 +173,7 @@ export class EventLoopSource implements ReadinessSource {
   }
 
   /** Bun could not register `watch`'s descriptor, which stays open. @internal */
-  refused(watch: LoopWatch): void {
+  refused(watch: LoopDuplicate): void {
     // Bun left it open, also when the watch was cancelled meanwhile.
     closeDescriptor(watch.fd);
     if (!watch.live) return;

@@ -1,5 +1,7 @@
 /**
- * Lists the descriptors this process has open, with what each is where the platform tells.
+ * Lists the descriptors this process has open, with what each is where the platform tells. In
+ * core, because bunix records the descriptors a library it loads opens for itself (library-fds.ts)
+ * for the fd-leak guard of `bunix/testing`, which re-exports this module.
  *
  * @module
  */

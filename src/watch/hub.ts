@@ -1,0 +1,293 @@
+/**
+ * The watches of one JS thread, multiplexed on one shared `Poller` with one pending wait.
+ *
+ * - **One registration per watch.** Each watch is one level-triggered registration in the thread's
+ *   Poller, with its record as the data. The Poller is made with the first watch and closed with
+ *   the last, so a program without watches holds no descriptor for them.
+ * - **One pending wait.** While any open watch is ref'd, a single loop awaits `Poller.waitAsync`
+ *   and hands each batch to the callbacks. While only unref'd ones are open, the loop stops and a
+ *   {@link QuietLoopWatch} waits instead, without keeping the process alive.
+ * - **Level-triggered on the event loop.** A callback that leaves its condition in place is called
+ *   again on the next turn: each wait starts from a fresh `wait(0)` on a later turn of the event
+ *   loop, so a watch that is always ready cannot starve timers or I/O.
+ * - **Closed descriptors.** A watched number that was closed, or closed and given to another file,
+ *   is noticed when its next event comes (its file's identity is checked before each callback) or
+ *   by a sweep every {@link SWEEP_MS} ms, whichever is first; its watch then ends with one callback
+ *   whose `error` is true. A file whose number was closed but which stays open elsewhere (a
+ *   duplicate) stays in the kernel's epoll set with no number left to remove it by: a batch
+ *   that reports such a ghost makes the hub move every watch to a new Poller.
+ * - **Callback exceptions** are rethrown from a microtask of their own, where they surface as any
+ *   uncaught exception of a timer's or a promise's callback does: `process.on("uncaughtException")`
+ *   gets it, or Bun reports it and ends the process with code 1 once its event loop goes idle.
+ *   The rest of the batch is delivered first.
+ *
+ * @internal
+ * @module
+ */
+import { SystemError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import type { PollEvents } from "../poller/poll-events.ts";
+import { Poller } from "../poller/poller.ts";
+import { identify, stillRefersTo, type FileIdentity } from "./file-identity.ts";
+import { QuietLoopWatch } from "./quiet-loop-watch.ts";
+import type { WatchReadiness } from "./watch-fd.ts";
+
+/**
+ * How often (ms) every watched number is checked for having been closed or reused, for watches
+ * whose descriptor went quiet. One fstat per watch per sweep: about half a microsecond each.
+ */
+export const SWEEP_MS = 250;
+
+type Readiness = WatchReadiness;
+
+/** The readiness a watch ends with when its descriptor was closed or reused. */
+const CLOSED_READINESS: Readiness = Object.freeze({ readable: false, writable: false, hangup: false, error: true });
+
+/** One watch as the hub keeps it. */
+export class WatchRecord {
+  /** Whether the watch is open (cleared once, by close or by the end of its descriptor). */
+  open = true;
+
+  constructor(
+    readonly fd: number,
+    readonly identity: FileIdentity,
+    public interest: number,
+    readonly callback: (ready: Readiness) => void,
+    readonly ref: boolean,
+  ) {}
+}
+
+/** Rethrows `error` where it surfaces as an uncaught exception, without interrupting the caller. */
+function surface(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+function call(record: WatchRecord, ready: Readiness): void {
+  try {
+    record.callback(ready);
+  } catch (error) {
+    surface(error);
+  }
+}
+
+/** The watches of this thread. */
+export class WatchHub {
+  #poller: Poller<WatchRecord> | undefined;
+  readonly #records = new Map<number, WatchRecord>();
+  #refs = 0;
+  /** The running ref'd loop's controller; `undefined` when no loop runs. */
+  #loop: AbortController | undefined;
+  /** How many `waitAsync` calls are pending (for tests: never more than one). */
+  #pendingWaits = 0;
+  readonly #quiet = new QuietLoopWatch();
+  #sweep: ReturnType<typeof setInterval> | undefined;
+
+  /** How many batches have been dispatched since the hub was made. */
+  #batches = 0;
+
+  /** Open watches, pending waits, dispatched batches and the Poller's descriptor: for tests. */
+  get stats(): { watches: number; pendingWaits: number; batches: number; pollerFd: number } {
+    return { watches: this.#records.size, pendingWaits: this.#pendingWaits, batches: this.#batches, pollerFd: this.#poller?.fd ?? -1 };
+  }
+
+  /**
+   * Registers a watch of `fd`.
+   * @throws SystemError EEXIST when `fd` is watched already; EBADF when it is not open; what the
+   *   Poller's `add` throws (EPERM for a regular file on epoll).
+   */
+  add(fd: number, interest: number, callback: (ready: Readiness) => void, ref: boolean): WatchRecord {
+    const existing = this.#records.get(fd);
+    if (existing !== undefined) {
+      // A number closed (and perhaps reused) since it was watched ends that watch first.
+      if (stillRefersTo(fd, existing.identity)) {
+        throw new SystemError("EEXIST", "watchFd", `fd ${fd} is already watched on this thread`);
+      }
+      this.#end(existing);
+    }
+    const identity = identify(fd);
+    if (identity === null) throw new SystemError("EBADF", "watchFd", `fd ${fd} is not open`);
+    const poller = (this.#poller ??= new Poller<WatchRecord>());
+    const record = new WatchRecord(fd, identity, interest, callback, ref);
+    try {
+      poller.add(fd, interest, record);
+    } catch (error) {
+      if (this.#records.size === 0) this.#shutDown();
+      throw error;
+    }
+    this.#records.set(fd, record);
+    if (ref) this.#refs++;
+    this.#sweep ??= setInterval(() => this.#sweepClosed(), SWEEP_MS);
+    this.#sweep.unref();
+    this.#schedule();
+    return record;
+  }
+
+  /**
+   * Changes what `record` watches.
+   * @throws SystemError EBADF when its descriptor was closed (or reused) meanwhile: the watch has
+   *   then ended, with its error callback; what the Poller's `modify` throws otherwise.
+   */
+  update(record: WatchRecord, interest: number): void {
+    if (!stillRefersTo(record.fd, record.identity)) {
+      this.#end(record);
+      throw new SystemError("EBADF", "FdWatch.update", `fd ${record.fd} was closed while watched`);
+    }
+    this.#poller!.modify(record.fd, interest);
+    record.interest = interest;
+  }
+
+  /** Stops `record` (idempotent); the descriptor is left alone. */
+  remove(record: WatchRecord): void {
+    if (!record.open) return;
+    record.open = false;
+    if (this.#records.get(record.fd) === record) this.#records.delete(record.fd);
+    if (record.ref) this.#refs--;
+    try {
+      this.#poller?.delete(record.fd);
+    } catch (error) {
+      // Deleted from the Poller's map all the same; the kernel side goes with the file.
+      log("debug", "watchFd: removing a registration failed", { fd: record.fd, error });
+    }
+    if (this.#records.size === 0) this.#shutDown();
+    else this.#schedule();
+  }
+
+  /**
+   * Ends `record` because its descriptor was closed or reused: one callback with `error` set, on
+   * a turn of its own (this may run inside `watchFd` or `update`, and a callback never comes
+   * inside another call).
+   */
+  #end(record: WatchRecord): void {
+    if (!record.open) return;
+    this.remove(record);
+    setImmediate(call, record, CLOSED_READINESS);
+  }
+
+  /** Runs the ref'd loop or the quiet watch, whichever the open watches need. */
+  #schedule(): void {
+    const poller = this.#poller;
+    if (poller === undefined) return;
+    if (this.#refs > 0) {
+      this.#quiet.cancel();
+      if (this.#loop === undefined) void this.#run(poller);
+    } else {
+      this.#stopLoop();
+      this.#quiet.arm(poller.fd, this.#onQuietReady);
+    }
+  }
+
+  readonly #onQuietReady = (): void => {
+    const poller = this.#poller;
+    if (poller === undefined || this.#refs > 0) return;
+    try {
+      this.#dispatch(poller.wait(0));
+    } catch (error) {
+      log("error", "watchFd: polling the watches failed", { error });
+    }
+    // A later turn, as the ref'd loop does: an always-ready watch must not starve the loop.
+    setImmediate(() => {
+      if (this.#poller === poller && this.#refs === 0 && this.#records.size > 0) this.#quiet.arm(poller.fd, this.#onQuietReady);
+    });
+  };
+
+  async #run(poller: Poller<WatchRecord>): Promise<void> {
+    const controller = new AbortController();
+    this.#loop = controller;
+    try {
+      while (!controller.signal.aborted && this.#poller === poller) {
+        let events: PollEvents<WatchRecord>;
+        this.#pendingWaits++;
+        try {
+          events = await poller.waitAsync(-1, { signal: controller.signal });
+        } catch (error) {
+          if (!controller.signal.aborted && !poller.closed) this.#failAll(error);
+          break;
+        } finally {
+          this.#pendingWaits--;
+        }
+        this.#dispatch(events);
+      }
+    } finally {
+      if (this.#loop === controller) this.#loop = undefined;
+    }
+  }
+
+  /**
+   * The wait itself failed (its helper thread died, say): nothing would call the watches again, so
+   * each ends as a closed descriptor's would, rather than staying open and silent.
+   */
+  #failAll(error: unknown): void {
+    log("error", "watchFd: waiting for the watches failed; every watch ends", { error });
+    for (const record of [...this.#records.values()]) this.#end(record);
+  }
+
+  #stopLoop(): void {
+    const loop = this.#loop;
+    this.#loop = undefined;
+    loop?.abort();
+  }
+
+  /** Calls back every live watch in `events`. */
+  #dispatch(events: PollEvents<WatchRecord>): void {
+    this.#batches++;
+    const length = events.length;
+    // Read before any callback can delete a registration: a stale entry now is a ghost.
+    let ghost = false;
+    for (let i = 0; i < length; i++) if (events.data(i) === undefined) ghost = true;
+    for (let i = 0; i < length; i++) {
+      const record = events.data(i);
+      if (record === undefined || !record.open) continue;
+      if (!stillRefersTo(record.fd, record.identity)) {
+        this.#end(record);
+        ghost = true;
+        continue;
+      }
+      call(record, { readable: events.readable(i), writable: events.writable(i), hangup: events.hangup(i), error: events.error(i) });
+    }
+    if (ghost && this.#records.size > 0) this.#rebuild();
+  }
+
+  /** Moves every open watch to a new Poller, leaving ghosts behind with the old one. */
+  #rebuild(): void {
+    const old = this.#poller;
+    this.#stopLoop();
+    this.#quiet.cancel();
+    const poller = new Poller<WatchRecord>();
+    this.#poller = poller;
+    old?.close();
+    for (const record of [...this.#records.values()]) {
+      try {
+        poller.add(record.fd, record.interest, record);
+      } catch {
+        this.#end(record);
+      }
+    }
+    if (this.#records.size > 0) this.#schedule();
+  }
+
+  #sweepClosed(): void {
+    for (const record of [...this.#records.values()]) {
+      if (record.open && !stillRefersTo(record.fd, record.identity)) this.#end(record);
+    }
+  }
+
+  /** The last watch closed: nothing of the hub stays open. */
+  #shutDown(): void {
+    this.#stopLoop();
+    this.#quiet.cancel();
+    if (this.#sweep !== undefined) clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    const poller = this.#poller;
+    this.#poller = undefined;
+    poller?.close();
+  }
+}
+
+let hub: WatchHub | undefined;
+
+/** This thread's hub. */
+export function watchHub(): WatchHub {
+  return (hub ??= new WatchHub());
+}

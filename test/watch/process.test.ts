@@ -1,0 +1,45 @@
+import { expect, test } from "bun:test";
+import { fileURLToPath } from "node:url";
+import { bunCommand } from "../helpers/env.ts";
+import { PROCESS_WAIT_MS } from "../helpers/socket-wait.ts";
+
+const child = fileURLToPath(new URL("./fixtures/watch-child.ts", import.meta.url));
+
+/** Runs the child in `mode`; fails the test if it has not exited within PROCESS_WAIT_MS. */
+async function run(mode: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(bunCommand(child, mode), { stdout: "pipe", stderr: "pipe", timeout: PROCESS_WAIT_MS });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(proc.signalCode).toBeNull();
+  return { code, stdout, stderr };
+}
+
+test("an open unref'd watch lets the process exit", async () => {
+  const { code, stdout, stderr } = await run("unref-idle");
+  expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+  expect(JSON.parse(stdout)).toEqual({ exitedWithWatchOpen: true });
+});
+
+test("an open watch keeps the process alive until it is closed", async () => {
+  const { code, stdout } = await run("ref-idle");
+  expect(code).toBe(0);
+  // The closing timer is unref'd: it ran only because the open watch kept the process alive.
+  expect(JSON.parse(stdout)).toHaveProperty("aliveAfterMs");
+});
+
+test("an unref'd watch is still called back while something else keeps the process alive", async () => {
+  const { code, stdout } = await run("unref-served");
+  expect(code).toBe(0);
+  expect(JSON.parse(stdout)).toEqual({ received: 8 });
+});
+
+test("a throwing callback surfaces as an uncaught exception each time, and the other watches go on", async () => {
+  const { code, stdout } = await run("throws");
+  expect(code).toBe(0);
+  expect(JSON.parse(stdout)).toEqual({ errors: ["boom 1", "boom 2", "boom 3"], others: 5 });
+});
+
+test("without an uncaughtException handler, a throwing callback ends the process as any uncaught exception does", async () => {
+  const { code, stderr } = await run("throws-unhandled");
+  expect(code).not.toBe(0);
+  expect(stderr).toContain("boom without a handler");
+});

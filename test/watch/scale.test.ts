@@ -1,0 +1,75 @@
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { asyncHelperThreads } from "../../src/async/index.ts";
+import { platform } from "../../src/core/platform.ts";
+import { TimerFd } from "../../src/sources/timerfd.ts";
+import { countOpenFds } from "../../src/testing/index.ts";
+import { watchHub } from "../../src/watch/hub.ts";
+import { watchFd, type FdWatch } from "../../src/watch/index.ts";
+import { emulated } from "../helpers/env.ts";
+import { Descriptors, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
+import { settle, until } from "./helpers.ts";
+
+const WATCHES = 1000;
+
+/** How many registrations the kernel holds in an epoll (its fdinfo lists one `tfd:` line each). */
+function epollRegistrations(epollFd: number): number {
+  return readFileSync(`/proc/self/fdinfo/${epollFd}`, "utf8").split("\n").filter((line) => line.startsWith("tfd:")).length;
+}
+
+test(`${WATCHES} watches cost one registration each, one shared poller and one pending wait`, async () => {
+  using fds = new Descriptors();
+  const counters = Array.from({ length: WATCHES }, () => fds.eventFd());
+  const baseline = countOpenFds();
+  const watches: FdWatch[] = [];
+  const totals = new Map<number, number>();
+  try {
+    const watchOne = (fd: number) => watchFd(fd, { readable: true }, () => totals.set(fd, (totals.get(fd) ?? 0) + readEventFd(fd)));
+    watches.push(watchOne(counters[0]!));
+    await settle(20);
+    const openWithOne = countOpenFds() - baseline;
+    for (const fd of counters.slice(1)) watches.push(watchOne(fd));
+    await settle(20);
+    // The same descriptors for a thousand watches as for one: the shared poller (and its wait).
+    expect(countOpenFds() - baseline).toBe(openWithOne);
+    expect(openWithOne).toBeLessThanOrEqual(2);
+    const stats = watchHub().stats;
+    expect(stats).toMatchObject({ watches: WATCHES, pendingWaits: 1 });
+    if (platform.backend === "epoll") expect(epollRegistrations(stats.pollerFd)).toBe(WATCHES);
+    expect(asyncHelperThreads()).toBe(0);
+
+    for (const fd of counters) writeEventFd(fd, 1);
+    await until("every watch's callback", () => totals.size === WATCHES);
+    expect([...totals.values()].every((total) => total === 1)).toBe(true);
+    expect(watchHub().stats.pendingWaits).toBe(1);
+  } finally {
+    for (const watch of watches) watch.close();
+  }
+  expect(watchHub().stats).toMatchObject({ watches: 0, pollerFd: -1 });
+});
+
+test("timers keep running while a watch fires at 1 kHz", async () => {
+  using ticker = new TimerFd({ nonblocking: true });
+  let expirations = 0;
+  let callbacks = 0;
+  let intervalTicks = 0;
+  const interval = setInterval(() => intervalTicks++, 10);
+  const runMs = emulated ? 2000 : 1000;
+  try {
+    using watch = watchFd(ticker.fd, { readable: true }, () => {
+      callbacks++;
+      expirations += ticker.read() ?? 0;
+    });
+    ticker.set(1, 1);
+    await Bun.sleep(runMs);
+    ticker.disarm();
+    expect(watch.closed).toBe(false);
+  } finally {
+    clearInterval(interval);
+  }
+  // Not speed figures (bench/watch has those): the watch was served and did not starve the timers.
+  // The timerfd counts every expiration, however late it is read.
+  expect(expirations).toBeGreaterThan(runMs / 2);
+  expect(callbacks).toBeGreaterThan(10);
+  expect(intervalTicks).toBeGreaterThan(runMs / 100);
+});
