@@ -3,7 +3,7 @@
 // A-Z list, without a @category tag on every export. A symbol's own @category tag wins.
 import { Comment, CommentTag, Converter, ReflectionKind } from "typedoc";
 
-/** Source folder (under src/) → section, in the order the site shows them. */
+/** Source folder (under src/) → section. typedoc.json's categoryOrder orders the sections. */
 const SECTIONS = [
   ["poller", "Readiness: Poller"],
   ["epoll", "Readiness: Epoll"],
@@ -22,13 +22,14 @@ const SECTIONS = [
 
 /** @param {import("typedoc").Application} app */
 export function load(app) {
-  app.options.setValue("categoryOrder", [...new Set(SECTIONS.map(([, section]) => section)), "*"]);
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     for (const module of context.project.getReflectionsByKind(ReflectionKind.SomeModule)) {
       for (const child of module.children ?? []) {
         if (child.comment?.getTag("@category") !== undefined) continue;
+        // Source paths are relative to the entry points' common folder, src/: the first part is
+        // the subsystem's folder.
         const file = child.sources?.[0]?.fileName ?? "";
-        const folder = /(?:^|\/)src\/([^/]+)\//.exec(file)?.[1];
+        const folder = file.replace(/^src\//, "").split("/")[0];
         const section = SECTIONS.find(([name]) => name === folder)?.[1];
         if (section === undefined) continue;
         child.comment ??= new Comment();
