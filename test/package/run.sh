@@ -4,8 +4,8 @@
 # directory, and there type-checks and runs test/package/consumer/app.ts: as installed, bundled with
 # `bun build --target=bun`, and compiled with `bun build --compile`, each through every readiness
 # mechanism (Bun's event loop, the readiness thread, and the libkqueue helper when BUNIX_LIBKQUEUE
-# names a libkqueue). Also: the types' value exports match the module's, Node gets a clear word,
-# and the bins answer --version with and without Bun on PATH.
+# names a libkqueue). Also: the README's program runs, the types' value exports match the modules',
+# Node gets a clear word, and the bins answer --version with and without Bun on PATH.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -31,6 +31,9 @@ say "fresh consumer project"
 app="$work/app"
 mkdir -p "$app"
 cp test/package/consumer/app.ts test/package/exports-agree.ts "$app/"
+# The README's complete program, as a user would copy it (the first block marked to run).
+awk '/<!-- check: run -->/ { getline; inside = 1; next } inside && /^```$/ { exit } inside' README.md >"$app/readme.ts"
+[ -s "$app/readme.ts" ] || fail "found no runnable program in README.md"
 cat >"$app/package.json" <<JSON
 { "name": "bunix-consumer", "private": true, "type": "module" }
 JSON
@@ -69,6 +72,8 @@ run_modes() {
 }
 
 run_modes "installed" "$bun" "$app/app.ts"
+say "the README's program"
+(cd / && "$bun" "$app/readme.ts")
 
 say "bun build --target=bun"
 (cd "$app" && "$bun" build --target=bun --minify app.ts --outdir "$work/bundle")
