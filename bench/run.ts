@@ -2,8 +2,8 @@
  * Runs the bunix benchmarks: all of them, or those named.
  *
  *   bun run bench/run.ts [wait-hot|wait-scaling|ctl-churn|pingpong|memory|syscall|mq-roundtrip|
- *     pingpong-seqpacket|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
- *     wake-latency-async|ipc-roundtrip|watch-feed …]
+ *     pingpong-seqpacket|pingpong-stream|fd-passing|kevent-hot|poller-wait|wake-latency|timer-jitter|
+ *     wake-latency-async|ipc-roundtrip|echo-load|watch-feed …]
  *     [--runs N] [--min-ms N] [--clock cpu|wall] [--no-pin]
  *
  * The runner first re-executes itself under `taskset -c 1`, so Bun and the C programs it spawns
@@ -33,10 +33,12 @@ const benches: Record<string, () => Promise<Bench>> = {
   "mq-roundtrip": async () => (await import("./mqueue/mq-roundtrip.ts")).mqRoundtrip,
   "pingpong-seqpacket": async () => (await import("./socket/pingpong-seqpacket.ts")).pingpongSeqpacket,
   "fd-passing": async () => (await import("./socket/fd-passing.ts")).fdPassing,
+  "pingpong-stream": async () => (await import("./socket/pingpong-stream.ts")).pingpongStream,
   "poller-wait": async () => (await import("./poller/poller-wait.ts")).pollerWait,
   "wake-latency": async () => (await import("./poller/wake-latency.ts")).wakeLatency,
   "timer-jitter": async () => (await import("./poller/timer-jitter.ts")).timerJitter,
   "ipc-roundtrip": async () => (await import("./ipc/ipc-roundtrip.ts")).ipcRoundtrip,
+  "echo-load": async () => (await import("./ipc/echo-load.ts")).echoLoad,
   "wake-latency-async": async () => (await import("./async/wake-latency-async.ts")).wakeLatencyAsync,
   "kevent-hot": async () => (await import("./kqueue/kevent-hot.ts")).keventHot,
   "watch-feed": async () => (await import("./watch/watch-feed.ts")).watchFeed,

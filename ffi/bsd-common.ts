@@ -105,6 +105,8 @@ export const bsdConstants = {
   SHUT_RD: 0,
   SHUT_WR: 1,
   SHUT_RDWR: 2,
+  LOCK_EX: 2,
+  LOCK_NB: 4,
 } as const satisfies AbiTables["constants"];
 
 /**

@@ -125,6 +125,8 @@ export const linuxConstants = {
   SHUT_RD: 0,
   SHUT_WR: 1,
   SHUT_RDWR: 2,
+  LOCK_EX: 2,
+  LOCK_NB: 4,
   // mq_overview(7)
   MQ_PRIO_MAX: 32768,
   // System calls whose numbers every architecture shares (>= 424).

@@ -16,6 +16,7 @@ import {
   coreSymbols,
   epollSymbols,
   eventfdSymbols,
+  flockSymbols,
   kqueueSymbols,
   mqueueFdSymbols,
   mqueuePointerSymbols,
@@ -76,9 +77,11 @@ const isLinux = abi?.os === "linux";
 
 /** close, read, write, getpid. */
 export const loadCore = lazyGroup(abi !== undefined, libcNames, coreSymbols);
+/** flock. */
+export const loadFlock = lazyGroup(abi !== undefined, libcNames, flockSymbols);
 /** pipe2 (Linux, FreeBSD). */
 export const loadPipe2 = lazyGroup(abi !== undefined && abi.os !== "darwin", libcNames, pipe2Symbols);
-/** socket, socketpair, bind, connect, listen, accept, sendmsg, recvmsg, sockopts, shutdown. */
+/** socket, socketpair, bind, connect, listen, accept, sendmsg, recvmsg, send, recv, sockopts, shutdown. */
 export const loadSockets = lazyGroup(abi !== undefined, libcNames, socketSymbols);
 /** accept4 (Linux, FreeBSD). */
 export const loadAccept4 = lazyGroup(abi?.features.socketTypeFlags === true, libcNames, accept4Symbols);

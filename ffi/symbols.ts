@@ -23,6 +23,11 @@ export const coreSymbols = {
   getpid: { args: [], returns: "i32" },
 } as const;
 
+/** flock(2): advisory whole-file locks, on every platform. */
+export const flockSymbols = {
+  flock: { args: ["i32", "i32"], returns: "i32" },
+} as const;
+
 /** `pipe2` exists on Linux and FreeBSD, not on macOS. */
 export const pipe2Symbols = {
   pipe2: { args: ["ptr", "i32"], returns: "i32" },
@@ -68,6 +73,8 @@ export const socketSymbols = {
   accept: { args: ["i32", "ptr", "ptr"], returns: "i32" },
   sendmsg: { args: ["i32", "ptr", "i32"], returns: FFIType.i64_fast },
   recvmsg: { args: ["i32", "ptr", "i32"], returns: FFIType.i64_fast },
+  send: { args: ["i32", "ptr", "u64", "i32"], returns: FFIType.i64_fast },
+  recv: { args: ["i32", "ptr", "u64", "i32"], returns: FFIType.i64_fast },
   getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
   setsockopt: { args: ["i32", "i32", "i32", "ptr", "u32"], returns: "i32" },
   getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },

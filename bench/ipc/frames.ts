@@ -20,19 +20,25 @@ export class FrameReader {
   #start = 0;
   #end = 0;
 
-  /** Adds `chunk`, then calls `onFrame` with each whole frame (header included: an echo sends it back as it is). */
-  push(chunk: Uint8Array, onFrame: (frameBytes: Uint8Array) => void): void {
+  /**
+   * Adds `chunk`, then calls `onFrame` with each whole frame (header included: an echo sends it
+   * back as it is). Returns false, having called it for the whole frames before, when a header
+   * announces more than `max` bytes: the connection should be dropped.
+   */
+  push(chunk: Uint8Array, onFrame: (frameBytes: Uint8Array) => void, max = Number.POSITIVE_INFINITY): boolean {
     this.#append(chunk);
     for (;;) {
       const available = this.#end - this.#start;
       if (available < 4) break;
       const b = this.#buffer;
       const length = ((b[this.#start]! << 24) >>> 0) + ((b[this.#start + 1]! << 16) | (b[this.#start + 2]! << 8) | b[this.#start + 3]!);
+      if (length > max) return false;
       if (available < 4 + length) break;
       onFrame(b.subarray(this.#start, this.#start + 4 + length));
       this.#start += 4 + length;
     }
     if (this.#start === this.#end) this.#start = this.#end = 0;
+    return true;
   }
 
   #append(chunk: Uint8Array): void {

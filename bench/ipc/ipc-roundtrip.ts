@@ -26,8 +26,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SystemError } from "../../src/core/errors.ts";
-import { UnixSocket } from "../../src/socket/index.ts";
 import type { Bench } from "../harness/bench.ts";
 import { runStandalone } from "../harness/standalone.ts";
 import { interleave, pairedRatio, type Probe } from "../harness/compare.ts";
@@ -36,6 +34,7 @@ import { summarise } from "../harness/stats.ts";
 import { bunixClient, bunixOneThread } from "./bunix-side.ts";
 import { nativeEchoServer, nativeRoundTrips } from "./native-side.ts";
 import type { RoundTripRun } from "./round-trip-timing.ts";
+import { startServerProcess, stopServerProcess } from "./server-process.ts";
 
 /** Payload sizes, with the round trips timed per run and the untimed warm-up before them. */
 const SIZES = [
@@ -52,31 +51,6 @@ const DESIGNS = [
 
 const here = (file: string) => new URL(file, import.meta.url).pathname;
 
-/** A server child process, running once something accepts connections at `path`. */
-async function startChild(command: string[], path: string): Promise<Bun.Subprocess> {
-  const child = Bun.spawn(command, { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
-  const deadline = performance.now() + 20_000;
-  for (;;) {
-    try {
-      UnixSocket.connect(path, { nonblocking: true }).close();
-      return child;
-    } catch (error) {
-      if (!(error instanceof SystemError) || (error.code !== "ENOENT" && error.code !== "ECONNREFUSED")) throw error;
-    }
-    if (child.exitCode !== null || performance.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`ipc-roundtrip: ${command.join(" ")} did not start listening`);
-    }
-    await Bun.sleep(10);
-  }
-}
-
-async function stopChild(child: Bun.Subprocess | undefined): Promise<void> {
-  if (child === undefined) return;
-  child.kill("SIGTERM");
-  await child.exited;
-}
-
 export const ipcRoundtrip: Bench = {
   name: "ipc-roundtrip",
   title: "framed round trips, one message in flight, 64 B and 64 KiB: IpcClient + EchoServer against Bun.listen/Bun.connect; round trips per second",
@@ -91,8 +65,8 @@ export const ipcRoundtrip: Bench = {
     try {
       const echoPath = join(dir, "bunix-echo.sock");
       const nativePath = join(dir, "native.sock");
-      echoTool = await startChild([process.execPath, here("../../src/tools/bunix-echo.ts"), "--socket", echoPath], echoPath);
-      nativeChild = await startChild([process.execPath, here("./native-echo-child.ts"), nativePath], nativePath);
+      echoTool = await startServerProcess("ipc-roundtrip", [process.execPath, here("../../src/tools/bunix-echo.ts"), "--socket", echoPath], echoPath);
+      nativeChild = await startServerProcess("ipc-roundtrip", [process.execPath, here("./native-echo-child.ts"), nativePath], nativePath);
 
       const latencies: Record<string, { p50: number[]; p99: number[] }> = {};
       const probe = (name: string, measure: () => RoundTripRun | Promise<RoundTripRun>): Probe => async () => {
@@ -144,8 +118,8 @@ export const ipcRoundtrip: Bench = {
       print(renderTable(["size", "design", "round trips/s", "µs/round trip", "p50 µs", "p99 µs", "bunix rate ÷ native"], body));
       return [];
     } finally {
-      await stopChild(echoTool);
-      await stopChild(nativeChild);
+      await stopServerProcess(echoTool);
+      await stopServerProcess(nativeChild);
       rmSync(dir, { recursive: true, force: true });
     }
   },

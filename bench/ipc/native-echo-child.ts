@@ -1,5 +1,7 @@
 /**
- * The Bun-native framed echo server as a process, for ipc-roundtrip's two-process rows:
+ * The Bun-native framed echo server as a process (the server an application would write on
+ * `Bun.listen`, with the same framing and 16 MiB limit as `bunix-echo`), for ipc-roundtrip's
+ * two-process rows and echo-load's reference:
  *
  *     bun bench/ipc/native-echo-child.ts PATH
  *

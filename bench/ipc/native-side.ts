@@ -13,7 +13,13 @@ interface Connection {
   readonly writer: Writer;
 }
 
-/** A framed echo server on `path`: every whole frame is written back as it came. */
+/** The limit of the native echo server, as `bunix-echo`'s default. */
+const MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+/**
+ * A framed echo server on `path`: every whole frame is written back as it came; a client that
+ * announces more than 16 MiB, as `bunix-echo` would refuse, is dropped after its whole frames.
+ */
 export function nativeEchoServer(path: string): { stop(): void } {
   const server = Bun.listen<Connection>({
     unix: path,
@@ -22,7 +28,8 @@ export function nativeEchoServer(path: string): { stop(): void } {
         socket.data = { reader: new FrameReader(), writer: new Writer() };
       },
       data(socket, chunk) {
-        socket.data.reader.push(chunk, (bytes) => socket.data.writer.write(socket, bytes));
+        const { reader, writer } = socket.data;
+        if (!reader.push(chunk, (bytes) => writer.write(socket, bytes), MAX_MESSAGE_SIZE)) socket.end();
       },
       drain(socket) {
         socket.data.writer.drain(socket);

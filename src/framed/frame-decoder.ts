@@ -139,6 +139,14 @@ export class FrameDecoder {
     return this.#endSeen && this.#failure === null && this.#head === this.#messages.length;
   }
 
+  /**
+   * Whether `next()` has something without more input: a whole message, or the error to throw
+   * (EPROTO, EMSGSIZE).
+   */
+  get ready(): boolean {
+    return this.#head < this.#messages.length || this.#failure !== null;
+  }
+
   /** True when no more input is taken: after {@link FrameDecoder.end} or an EMSGSIZE failure. */
   get inputClosed(): boolean {
     return this.#endSeen || this.#failed;

@@ -5,6 +5,7 @@
  * @module
  */
 import { SystemError, closedError, invalidType, invalidValue } from "../core/errors.ts";
+import { recvInto } from "../socket/stream-io.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
 import { validateOptions } from "../core/validate.ts";
 import { decoderFor, type FrameDecoder } from "./frame-decoder.ts";
@@ -119,6 +120,15 @@ export class FramedConnection implements Disposable {
     return this.#decoder.ended;
   }
 
+  /**
+   * Whether `receive` has something without reading the socket: a whole message decoded already
+   * (from a read that brought several), or the error it will throw. When false, wait for the
+   * socket to be readable before calling `receive` again.
+   */
+  get messageReady(): boolean {
+    return this.#decoder.ready;
+  }
+
   /** Bytes queued by `send` and not yet written by `flush`, the 4-byte headers included. */
   get pendingBytes(): number {
     return this.#queue.pendingBytes;
@@ -193,13 +203,14 @@ export class FramedConnection implements Disposable {
   }
 
   /**
-   * recvmsg(2) into the connection's read buffer, as often as needed, until one whole message is
+   * recv(2) into the connection's read buffer, as often as needed, until one whole message is
    * there. Returns it (a new Uint8Array that is yours), or `null` when none is complete and the
-   * socket has nothing more (or the stream has ended: see `ended`).
+   * socket has nothing more (or the stream has ended: see `ended`). Descriptors a peer sends
+   * are never taken: the kernel closes them.
    *
    * @throws SystemError EPROTO once, after every whole message before it, when the peer closed in
    *   the middle of a frame. EMSGSIZE, on this and every later call, when the peer announced a
-   *   message above `maxMessageSize`. ECONNRESET from recvmsg. EBADF when the connection is
+   *   message above `maxMessageSize`. ECONNRESET from recv. EBADF when the connection is
    *   closed.
    * @example
    * ```ts
@@ -210,15 +221,16 @@ export class FramedConnection implements Disposable {
    * ```
    */
   receive(): Uint8Array | null {
-    const socket = this.#check("receive");
+    const fd = this.#check("receive").fd;
     const decoder = this.#decoder;
     for (;;) {
       const message = decoder.next();
       if (message !== null || decoder.inputClosed) return message;
-      const got = socket.recv(decoder.readTarget());
-      if (got === null) return null;
-      if (got.bytes === 0) decoder.end();
-      else decoder.commit(got.bytes);
+      const target = decoder.readTarget();
+      const got = recvInto(fd, target, target.length);
+      if (got < 0) return null;
+      if (got === 0) decoder.end();
+      else decoder.commit(got);
     }
   }
 

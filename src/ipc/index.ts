@@ -5,6 +5,6 @@
  *
  * @module
  */
-export { EchoServer, type EchoServerOptions, type EchoServerStats } from "./echo-server.ts";
+export { EchoServer, type EchoServerOptions, type EchoServerStartOptions, type EchoServerStats } from "./echo-server.ts";
 export { IpcClient, type IpcClientOptions, type IpcPingReply } from "./ipc-client.ts";
 export type { IpcEvent, IpcEventKind } from "./ipc-events.ts";

@@ -441,7 +441,9 @@ export class IpcClient implements Disposable {
     }
     if (message !== null) {
       this.#received++;
-      this.#mayHaveMore = true;
+      // Only messages decoded already need a read without waiting; anything still in the socket
+      // makes it readable, which the Poller reports.
+      this.#mayHaveMore = this.#connection.messageReady;
       return message;
     }
     this.#mayHaveMore = false;

@@ -99,6 +99,14 @@ class Scratch {
   iovAddress = 0;
   control = new Uint32Array(0);
   controlAddress = 0;
+  /**
+   * What iovec 0 points at, so that receiving into the same buffer again skips taking its address:
+   * once touched, a typed array's storage stays where it is (a transferred buffer reads length 0).
+   */
+  iovTarget: Uint8Array | null = null;
+  iovTargetLength = -1;
+  /** The header is laid out for a plain receive (one iovec, no name, the whole control buffer). */
+  plainReceive = false;
 
   readonly msgName: Slot;
   readonly msgNamelen: Slot;
@@ -155,6 +163,10 @@ class Scratch {
 
   /** Points iovec `index` at `bytes`. */
   setIov(index: number, bytes: Uint8Array): void {
+    if (index === 0) {
+      this.iovTarget = bytes;
+      this.iovTargetLength = bytes.byteLength;
+    }
     const iov = this.iov;
     const base = index * this.iovWords;
     const length = bytes.byteLength;
@@ -173,6 +185,7 @@ class Scratch {
 
   /** Fills the msghdr for one call. */
   setHeader(iovCount: number, name: boolean, nameLength: number, controlLength: number): void {
+    this.plainReceive = false;
     const h = this.header;
     store(h, this.msgName, name ? this.nameAddress : 0);
     h[this.msgNamelen.word] = nameLength;
@@ -286,9 +299,17 @@ function writeRights(s: Scratch, fds: readonly number[]): number {
 export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, wantSender: boolean): ReceivedMessage | null {
   const s = getScratch();
   const k = socketKernel();
-  s.setIov(0, target);
-  if (maxFds > FD_ROOM) s.growControl(cmsgSpace(4 * maxFds) + EXTRA_CONTROL_ROOM);
-  s.setHeader(1, wantSender, wantSender ? s.name.byteLength : 0, s.control.byteLength);
+  if (!wantSender && maxFds <= FD_ROOM && s.plainReceive) {
+    // The same layout as the last receive: only what the kernel wrote back is reset.
+    if (s.iovTarget !== target || s.iovTargetLength !== target.byteLength) s.setIov(0, target);
+    store(s.header, s.msgControllen, s.control.byteLength);
+    s.header[s.msgFlags.word] = 0;
+  } else {
+    s.setIov(0, target);
+    if (maxFds > FD_ROOM) s.growControl(cmsgSpace(4 * maxFds) + EXTRA_CONTROL_ROOM);
+    s.setHeader(1, wantSender, wantSender ? s.name.byteLength : 0, s.control.byteLength);
+    s.plainReceive = !wantSender;
+  }
   let received: number;
   for (;;) {
     received = k.symbols.recvmsg(fd, s.header, k.recvFlags) as number;

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { chmodSync } from "node:fs";
 import { errnoNumber, errno as readErrno } from "../../ffi/index.ts";
 import { SystemError, invalidType } from "../core/errors.ts";
 import { closeDescriptor, duplicateDescriptor, setCloseOnExec, setNonblocking } from "../core/fd.ts";
@@ -26,6 +27,13 @@ export interface UnixListenOptions {
   readonly backlog?: number;
   /** Create the listener nonblocking: `accept` returns `null` when nobody is waiting. Default false. */
   readonly nonblocking?: boolean;
+  /**
+   * The socket file's permissions (0 to 0o7777), set with chmod(2) between bind(2) and listen(2),
+   * so they hold before anyone can connect and the umask cannot widen or narrow them. Connecting
+   * needs write permission on the file. Default: what bind gives, `0o777 & ~umask`. Ignored for an
+   * abstract name, which has no file.
+   */
+  readonly mode?: number;
 }
 
 /** Options of {@link UnixListener.fromFd}. */
@@ -100,6 +108,7 @@ export class UnixListener extends FdResource {
     const nonblocking = validateBoolean(opts.nonblocking, "options.nonblocking", false);
     const k = socketKernel();
     const backlog = opts.backlog === undefined ? k.somaxconn : validateInteger(opts.backlog, "options.backlog", 0, 0x7fffffff);
+    const mode = opts.mode === undefined ? undefined : validateInteger(opts.mode, "options.mode", 0, 0o7777);
     const address = encodeAddress(path, "path", "UnixListener.bind");
     checkTypeSupported(type, "UnixListener.bind");
     const fd = openSocket(type, nonblocking);
@@ -109,6 +118,15 @@ export class UnixListener extends FdResource {
       throw error;
     }
     const bound = address.abstract ? null : BoundPath.record(address.given);
+    if (mode !== undefined && !address.abstract) {
+      try {
+        chmodSync(typeof address.given === "string" ? address.given : Buffer.from(address.given), mode);
+      } catch (error) {
+        bound?.remove();
+        closeDescriptor(fd);
+        throw error;
+      }
+    }
     if (k.symbols.listen(fd, backlog) !== 0) {
       const error = SystemError.fromErrno(readErrno(), "listen", address.display);
       bound?.remove();

@@ -23,6 +23,7 @@ import {
   type ShutdownHow,
   type SocketType,
 } from "./kernel.ts";
+import { sendFrom } from "./stream-io.ts";
 import { receiveMessage, sendMessage, validateFdList, type ReceivedMessage, type SendData } from "./message.ts";
 
 /** Options of {@link UnixSocket.connect}. */
@@ -252,6 +253,11 @@ export class UnixSocket extends FdResource {
    * ```
    */
   send(data: SendData, options?: UnixSendOptions): number | null {
+    // The common case, bytes alone: send(2), without a msghdr to fill.
+    if (options === undefined && data instanceof Uint8Array) {
+      const sent = sendFrom(this.openFd("send"), data, data.length);
+      return sent < 0 ? null : sent;
+    }
     const fds = options === undefined ? noFds : validateFdList(validateOptions(options).fds, "options.fds");
     if (fds.length > 0 && this.#type === "stream" && carriesNoBytes(data)) {
       throw outOfRange("data", "at least one byte long when options.fds is given on a stream socket", data);

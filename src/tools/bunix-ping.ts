@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { SystemError } from "../core/errors.ts";
 import { IpcClient } from "../ipc/ipc-client.ts";
 import { setLogger } from "../core/log.ts";
-import { DEFAULT_SOCKET_PATH, consoleLogger, logLevel } from "./ipc-cli.ts";
+import { consoleLogger, defaultSocketPath, logLevel } from "./ipc-cli.ts";
 import { UsageError, parseInteger, runTool } from "./cli.ts";
 
 const HELP = `Usage: bunix-ping [options]
@@ -23,7 +23,7 @@ Connect to a framed-message echo server on a Unix stream socket (such as bunix-e
 send it a 24-byte ping every interval, and print each reply with its round-trip time.
 
 Options:
-  -s, --socket PATH      the server's socket (default ${DEFAULT_SOCKET_PATH})
+  -s, --socket PATH      the server's socket (default ${defaultSocketPath()})
   -i, --interval MS      milliseconds between pings (default 2000); the first goes at once
   -c, --count N          stop after N replies (default: until interrupted)
   -h, --help             show this help
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return Exit.ok;
   }
-  const path = values.socket ?? DEFAULT_SOCKET_PATH;
+  const path = values.socket ?? defaultSocketPath();
   if (path === "") throw new UsageError("--socket takes a path");
   const interval = values.interval === undefined ? 2000 : parseInteger(values.interval, "--interval", 1, INT32_MAX);
   const count = values.count === undefined ? Number.POSITIVE_INFINITY : parseInteger(values.count, "--count", 1, INT32_MAX);
@@ -76,6 +76,8 @@ async function main(): Promise<number> {
 /** Pings until `count` replies came back (or the server went away); returns the exit status. */
 function ping(client: IpcClient, path: string, interval: number, count: number): number {
   const times: number[] = [];
+  const answered = new Set<number>();
+  let bogus = 0;
   // Once every ping is out, the replies still owed get this long to arrive.
   let deadline = Number.POSITIVE_INFINITY;
   const sent = () => {
@@ -87,13 +89,13 @@ function ping(client: IpcClient, path: string, interval: number, count: number):
     const left = deadline - performance.now();
     if (left <= 0) {
       console.error(`bunix-ping: no reply to ${client.pingsSent - times.length} ping(s) from ${path}`);
-      summary(path, client.pingsSent, times);
+      summary(path, client.pingsSent, times, bogus);
       return Exit.gone;
     }
     for (const event of client.poll(Number.isFinite(left) ? left : -1)) {
       if (event.kind === "hangup") {
         console.error(`bunix-ping: the server at ${path} went away`);
-        summary(path, client.pingsSent, times);
+        summary(path, client.pingsSent, times, bogus);
         return Exit.gone;
       }
       if (event.kind === "timer") {
@@ -105,18 +107,30 @@ function ping(client: IpcClient, path: string, interval: number, count: number):
       const message = client.process(event);
       if (message === null) continue;
       const reply = client.pingReply(message);
-      if (reply === null) continue;
+      // Only the first echo of a ping this process sent counts; anything else is reported, never
+      // counted: a duplicate, another sender's message, a forged send time.
+      if (reply === null || !(reply.roundTripMs >= 0 && reply.roundTripMs < Number.POSITIVE_INFINITY)) {
+        bogus++;
+        console.error(`bunix-ping: error: a ${message.length}-byte reply from ${path} to no ping this client sent`);
+        continue;
+      }
+      if (answered.has(reply.sequence)) {
+        bogus++;
+        console.error(`bunix-ping: error: a second reply to ping ${reply.sequence} from ${path}`);
+        continue;
+      }
+      answered.add(reply.sequence);
       times.push(reply.roundTripMs);
       console.log(`reply ${reply.sequence} from ${path}: ${message.length} bytes time=${reply.roundTripMs.toFixed(3)} ms`);
       if (times.length >= count) break;
     }
   }
-  summary(path, client.pingsSent, times);
+  summary(path, client.pingsSent, times, bogus);
   return Exit.ok;
 }
 
-function summary(path: string, sent: number, times: readonly number[]): void {
-  const line = `--- ${path}: ${sent} sent, ${times.length} received`;
+function summary(path: string, sent: number, times: readonly number[], bogus: number): void {
+  const line = `--- ${path}: ${sent} sent, ${times.length} received${bogus > 0 ? `, ${bogus} bogus` : ""}`;
   if (times.length === 0) {
     console.log(line);
     return;

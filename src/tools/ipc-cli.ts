@@ -10,8 +10,15 @@ import { join } from "node:path";
 import type { Logger, LogLevel } from "../core/log.ts";
 import { UsageError } from "./cli.ts";
 
-/** Where `bunix-echo` listens and `bunix-ping` connects unless `--socket` says otherwise. */
-export const DEFAULT_SOCKET_PATH: string = join(tmpdir(), "bunix-echo.sock");
+/**
+ * Where `bunix-echo` listens and `bunix-ping` connects unless `--socket` says otherwise: in
+ * `$XDG_RUNTIME_DIR` when it is set (a directory of the user's own, mode 700), else in the
+ * temporary directory.
+ */
+export function defaultSocketPath(env: Record<string, string | undefined> = process.env): string {
+  const runtime = env.XDG_RUNTIME_DIR;
+  return join(runtime !== undefined && runtime !== "" ? runtime : tmpdir(), "bunix-echo.sock");
+}
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 

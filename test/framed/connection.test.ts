@@ -127,3 +127,22 @@ describe("FramedConnection round trips", () => {
     expectMessages([conn.receive()!, conn.receive()!], [messageOf(3, 1), messageOf(0, 2)]);
   });
 });
+
+describe("FramedConnection and descriptors", () => {
+  test("a frame sent with descriptors attached arrives whole; the descriptors are closed, never received", () => {
+    const [raw, theirs] = socketpair("stream");
+    using conn = new FramedConnection(theirs);
+    const [spareA, spareB] = socketpair("stream");
+    try {
+      raw.send(new Uint8Array([0, 0, 0, 2, 7, 8]), { fds: [spareA.fd, spareB.fd] });
+      raw.send(new Uint8Array([0, 0, 0, 1, 9]));
+      expect([...conn.receive()!]).toEqual([7, 8]);
+      expect([...conn.receive()!]).toEqual([9]);
+    } finally {
+      raw.close();
+      spareA.close();
+      spareB.close();
+    }
+    // The leak guard of the test run sees no descriptor left behind by the receive.
+  });
+});

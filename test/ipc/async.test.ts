@@ -83,4 +83,32 @@ describe("EchoServer.start and IpcClient.pollAsync", () => {
     server.stop();
     await serving;
   });
+
+  test("busyWaitMs: serves a client in the same thread all the same (each empty turn ends the busy spell); bad values reject", async () => {
+    const server = EchoServer.listen(path("busy.sock"));
+    expect(((await server.start({ busyWaitMs: 11 }).catch((e: unknown) => e)) as Error)).toBeInstanceOf(RangeError);
+    expect(((await server.start({ busyWaitMs: 0.5 }).catch((e: unknown) => e)) as Error)).toBeInstanceOf(RangeError);
+    const serving = server.start({ busyWaitMs: 10 });
+    using client = IpcClient.connect(path("busy.sock"), { pingIntervalMs: 5 });
+    expect(await pingAsync(client, 5)).toEqual([1, 2, 3, 4, 5]);
+    const stopper = setTimeout(() => server.stop(), 0);
+    await serving;
+    clearTimeout(stopper);
+    expect(server.closed).toBe(true);
+  });
+
+  test("shutdown(): stops accepting at once (the file goes), lets queued echoes out, then stops", async () => {
+    const server = EchoServer.listen(path("graceful.sock"));
+    const serving = server.start();
+    using client = IpcClient.connect(path("graceful.sock"), { pingIntervalMs: 0 });
+    client.ping();
+    await pingAsync(client, 1);
+    const stopping = server.shutdown(500);
+    expect(existsSync(path("graceful.sock"))).toBe(false);
+    await stopping;
+    await serving;
+    expect(server.closed).toBe(true);
+    const events = await client.pollAsync(DEADLINE_MS);
+    expect(kinds(events)).toContain("readable");
+  });
 });

@@ -68,7 +68,7 @@ describe("bunix-echo serving bunix-ping", () => {
     }
   }, PROCESS_TEST_MS);
 
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     test(`${signal} stops the server: exit status 0, socket file removed, clients see the end`, async () => {
       const server = await startEcho(path(`${signal}.sock`));
       using client = IpcClient.connect(path(`${signal}.sock`), { pingIntervalMs: 0 });
@@ -133,7 +133,7 @@ describe("bunix-echo serving bunix-ping", () => {
       const second = await runTool("echo", ["--socket", path("busy.sock")]);
       expect(second.status).toBe(3);
       expect(second.err).toContain("EADDRINUSE");
-      expect(second.err).toContain("another server is listening there");
+      expect(second.err).toContain("another bunix-echo is starting or running");
       using client = IpcClient.connect(path("busy.sock"), { pingIntervalMs: 0 });
       client.ping();
       expect(clientMessages(null, client, 1)).toHaveLength(1);
