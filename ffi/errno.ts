@@ -11,7 +11,7 @@
  */
 import { toArrayBuffer, type Pointer } from "bun:ffi";
 import { constants as osConstants } from "node:os";
-import { getSystemErrorMap } from "node:util";
+import * as util from "node:util";
 import { openFirst } from "./load.ts";
 import { abi } from "./select.ts";
 import { errnoLocationSymbols, errorSymbols } from "./symbols.ts";
@@ -40,8 +40,11 @@ export function errno(): number {
 }
 
 // The runtime's own errno tables: Bun implements Node's util.getSystemErrorMap(), keyed like libuv
-// by the negated errno, with the name and the message Node prints ("bad file descriptor").
-const systemErrors: Map<number, [string, string]> = getSystemErrorMap();
+// by the negated errno, with the name and the message Node prints ("bad file descriptor"). Reached
+// through the namespace, not a named import: a Bun without it must still load this module (a named
+// import of a missing export fails the whole import graph before any version check can run).
+const systemErrors: Map<number, [string, string]> =
+  (util as { getSystemErrorMap?: () => Map<number, [string, string]> }).getSystemErrorMap?.() ?? new Map();
 
 /** The errno name for a positive errno number (`9` → `"EBADF"` on Linux), or `"Unknown system error N"`. */
 export function errnoName(code: number): string {

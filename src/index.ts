@@ -4,6 +4,7 @@
  *
  * @module bunix
  */
+import { checkRuntime } from "./core/runtime.ts";
 export type { WaitAsyncOptions } from "./async/wait-async.ts";
 export { Epoll, EpollFlags, type EpollOptions } from "./epoll/epoll.ts";
 export type { EpollEvent, EpollEvents } from "./epoll/epoll-events.ts";
@@ -44,3 +45,7 @@ export {
 } from "./poller/index.ts";
 export * from "./ipc/index.ts";
 export * from "./watch/index.ts";
+
+// Imported first, so that an unsupported runtime is named before anything else loads; called here
+// so that no bundler drops it (see core/runtime.ts).
+checkRuntime();

@@ -3,32 +3,17 @@
  * have in common: where their Worker scripts are, how a Worker's end and failures reach its owner,
  * and the linger timer that stops an idle helper.
  *
- * Where the scripts are: when Bun runs the TypeScript sources (the package's `"bun"` export) each
- * script sits in its mechanism's folder beside this file; in `dist/` the build emits both as
- * entries of their own under `async/`, next to the bundle, so that they are not inlined.
+ * Where the scripts are: see worker-url.ts (the published build replaces it, so that bundlers see
+ * the scripts).
  *
  * @internal
  * @module
  */
+import { helperThreadError } from "./helper-error.ts";
+import { helperScriptUrl, type HelperScript } from "./worker-url.ts";
 
 /** How long an idle helper thread waits for the next `waitAsync` before it stops, in ms. */
 export const LINGER_MS = 100;
-
-/** The helper thread scripts. */
-export type HelperScript = "readiness-worker" | "kevent-worker";
-
-/** Each script's source file, relative to this module. */
-const SOURCE_PATHS: Record<HelperScript, string> = {
-  "readiness-worker": "./readiness-thread/worker.ts",
-  "kevent-worker": "./libkqueue-helper/worker.ts",
-};
-
-/** The URL of a helper thread's script, for `new Worker`. */
-export function helperScriptUrl(script: HelperScript): string {
-  const here = import.meta.url;
-  if (here.endsWith(".ts")) return new URL(SOURCE_PATHS[script], here).href;
-  return new URL(`./async/${script}.js`, here).href;
-}
 
 /** What the owner of a helper Worker hears from it. */
 export interface HelperListeners {
@@ -58,11 +43,11 @@ export function startHelperWorker(script: HelperScript, label: string, listeners
     });
   });
   worker.addEventListener("error", (event) => {
-    listeners.failed(event.error ?? new Error(event.message));
+    listeners.failed(helperThreadError(label, event.error ?? event.message));
     listeners.ended();
   });
   worker.addEventListener("message", (event: MessageEvent<{ error?: string }>) => {
-    if (event.data?.error !== undefined) listeners.failed(new Error(`bunix ${label} failed: ${event.data.error}`));
+    if (event.data?.error !== undefined) listeners.failed(helperThreadError(label, event.data.error));
   });
   return { worker, exited };
 }

@@ -48,7 +48,8 @@ export { KeventHelper, keventHelperCount, shutdownKeventHelpers } from "./libkqu
  */
 export type WatchStart = "io-uring" | "event-loop" | "readiness-thread";
 
-let start: WatchStart = "io-uring";
+// BUNIX_EVENT_LOOP=off starts at the readiness thread: how a packaged or compiled app checks that path.
+let start: WatchStart = process.env.BUNIX_EVENT_LOOP === "off" ? "readiness-thread" : "io-uring";
 
 /** Makes new watches start at `row` of the table (see {@link WatchStart}). */
 export function setWatchStart(row: WatchStart): void {

@@ -5,7 +5,12 @@
  *
  * @module bunix/testing
  */
+import { checkRuntime } from "../core/runtime.ts";
 export { isCloseOnExec } from "../core/fd.ts";
 export { installFdLeakGuard, newDescriptors, type FdLeakGuardOptions } from "./leak-guard.ts";
 export { countOpenFds, listOpenFds, type OpenFd } from "../core/open-fds.ts";
 export { openPty, type OpenPtyOptions, type PtyPair } from "./pty.ts";
+
+// Imported first, so that an unsupported runtime is named before anything else loads; called here
+// so that no bundler drops it (see core/runtime.ts).
+checkRuntime();

@@ -7,6 +7,7 @@
  * @module
  */
 import { SystemError } from "../core/errors.ts";
+import packageJson from "../../package.json" with { type: "json" };
 
 /** The exit statuses of every tool. */
 export const Exit = {
@@ -34,12 +35,29 @@ export function parseInteger(text: string, option: string, min: number, max: num
   return value;
 }
 
+/** What `TOOL --version` prints: the tool's name and the bunix version it belongs to. */
+export function versionLine(tool: string): string {
+  return `${tool} ${packageJson.version}`;
+}
+
+/** Whether the command line asks for the version: `--version` anywhere before a `--`. */
+export function wantsVersion(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).includes("--version");
+}
+
 /**
  * Runs a tool's `main` and sets the exit status: what `main` returns, 2 for a usage error (a
  * parseArgs error, a UsageError, or the library's TypeError/RangeError for a bad name or size),
  * 3 for a SystemError or anything unexpected. Messages go to standard error, prefixed by the tool.
+ * `--version` is answered here, for every tool, before `main` parses anything.
  */
 export async function runTool(tool: string, main: () => Promise<number>): Promise<void> {
+  if (wantsVersion(process.argv.slice(2))) {
+    console.log(versionLine(tool));
+    process.exitCode = Exit.ok;
+    return;
+  }
   let status: number;
   try {
     status = await main();

@@ -3,6 +3,7 @@
  * `mqrecv`: receives one message (or N) from a POSIX message queue and prints it.
  *
  *     mqrecv [-n|--nonblock] [-t|--timeout MS] [--count N] [--priority] [--raw] NAME
+ *     mqrecv --unlink NAME
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { MsgQueue, type MsgQueueMessage } from "../mqueue/msg-queue.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
 const HELP = `Usage: mqrecv [options] NAME
+       mqrecv --unlink NAME
 
 Receive one message (or N) from the POSIX message queue NAME (a '/' and a name, such as
 /jobs), highest priority first, and print each as text followed by a newline. Text is
@@ -23,7 +25,10 @@ Options:
       --count N        receive N messages (default 1)
       --priority       print PRIO<TAB>TEXT
       --raw            write each message's bytes untouched, with nothing added
+      --unlink         remove the queue NAME instead (its messages go with it, once
+                       no process has it open): how a queue 'mqsend -c' made goes away
   -h, --help           show this help
+      --version        show the version
 
 Exit status: 0 all received, 1 fewer than asked for (queue empty or timed out),
 2 usage error, 3 system error.
@@ -42,6 +47,7 @@ async function main(): Promise<number> {
       count: { type: "string" },
       priority: { type: "boolean" },
       raw: { type: "boolean" },
+      unlink: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -50,6 +56,12 @@ async function main(): Promise<number> {
     return Exit.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one NAME, got ${positionals.length} argument(s)`);
+  if (values.unlink) {
+    const others = (["nonblock", "timeout", "count", "priority", "raw"] as const).filter((option) => values[option] !== undefined);
+    if (others.length > 0) throw new UsageError(`--unlink takes no other option (got --${others.join(", --")})`);
+    MsgQueue.unlink(positionals[0]!);
+    return Exit.ok;
+  }
   if (values.nonblock && values.timeout !== undefined) throw new UsageError("--nonblock and --timeout exclude each other");
   if (values.raw && values.priority) throw new UsageError("--raw writes the bytes alone: it excludes --priority");
   const name = positionals[0]!;

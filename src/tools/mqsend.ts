@@ -7,6 +7,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { SystemError } from "../core/errors.ts";
 import { MsgQueue } from "../mqueue/msg-queue.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
@@ -25,6 +26,9 @@ Options:
                            (either left out: the system's default; an existing queue
                            keeps its own sizes)
   -h, --help               show this help
+      --version            show the version
+
+A queue made with --create stays until it is removed: 'mqrecv --unlink NAME'.
 
 Exit status: 0 sent, 2 usage error, 3 system error.
 `;
@@ -62,9 +66,21 @@ async function main(): Promise<number> {
         maxMessages: maxMessages === undefined ? undefined : parseInteger(maxMessages, "--max-messages", 1, INT32_MAX),
         messageSize: messageSize === undefined ? undefined : parseInteger(messageSize, "--message-size", 1, INT32_MAX),
       })
-    : MsgQueue.open(name, { read: false });
+    : openExisting(name);
   queue.send(message, priority);
   return Exit.ok;
+}
+
+/** Opens NAME for sending; a queue that does not exist gets the hint to create it with -c. */
+function openExisting(name: string): MsgQueue {
+  try {
+    return MsgQueue.open(name, { read: false });
+  } catch (error) {
+    if (error instanceof SystemError && error.code === "ENOENT") {
+      throw new SystemError("ENOENT", error.syscall, "no such queue (add -c to create it)", name);
+    }
+    throw error;
+  }
 }
 
 void runTool("mqsend", main);

@@ -49,6 +49,12 @@ describe("mqsend and mqrecv --help", () => {
     expect(receive.out).toStartWith("Usage: mqrecv [options] NAME");
     expect(receive.out).toContain("--timeout MS");
   }, TIMEOUT_MS);
+
+  test("--version prints the tool and the package version, anywhere before '--'", async () => {
+    const { version } = await Bun.file(new URL("../../package.json", import.meta.url)).json();
+    expect(await run("mqsend", ["--version"])).toMatchObject({ status: 0, out: `mqsend ${version}\n`, err: "" });
+    expect(await run("mqrecv", ["-n", "--version"])).toMatchObject({ status: 0, out: `mqrecv ${version}\n`, err: "" });
+  }, TIMEOUT_MS);
 });
 
 describe.skipIf(!platform.supports.mqueue)("mqsend and mqrecv", () => {
@@ -150,9 +156,22 @@ describe.skipIf(!platform.supports.mqueue)("mqsend and mqrecv", () => {
     expect(receive.err).toBe(`mqrecv: ENOENT: no such file or directory, mq_open '${missing}'\n`);
     const send = await run("mqsend", [missing, "x"]);
     expect(send.status).toBe(3);
-    expect(send.err).toContain("ENOENT");
+    expect(send.err).toBe(`mqsend: ENOENT: no such queue (add -c to create it), mq_open '${missing}'\n`);
     const tooBig = await run("mqsend", ["-c", "-m", "100000", "-s", "8", queueName(), "x"]);
     expect(tooBig.status).toBe(3);
     expect(tooBig.err).toContain("EINVAL: maxMessages 100000 exceeds");
+  }, TIMEOUT_MS);
+
+  test("mqrecv --unlink removes a queue mqsend -c made; a second --unlink is ENOENT", async () => {
+    const name = queueName();
+    expect((await run("mqsend", ["-c", name, "left behind"])).status).toBe(0);
+    expect(await run("mqrecv", ["--unlink", name])).toMatchObject({ status: 0, out: "", err: "" });
+    expect(() => MsgQueue.open(name)).toThrow(expect.objectContaining({ code: "ENOENT" }));
+    const again = await run("mqrecv", ["--unlink", name]);
+    expect(again.status).toBe(3);
+    expect(again.err).toContain("ENOENT");
+    const mixed = await run("mqrecv", ["--unlink", "-n", name]);
+    expect(mixed).toMatchObject({ status: 2, out: "" });
+    expect(mixed.err).toContain("--unlink takes no other option (got --nonblock)");
   }, TIMEOUT_MS);
 });

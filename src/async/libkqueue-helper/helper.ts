@@ -41,6 +41,7 @@ import {
   STATE,
   type KeventHelperStart,
 } from "./handshake.ts";
+import { helperThreadError } from "../helper-error.ts";
 import { LINGER_MS, Linger, startHelperWorker } from "../helper-thread.ts";
 import type { ReadinessWatch } from "../watch.ts";
 
@@ -204,7 +205,7 @@ export class KeventHelper implements ReadinessWatch {
     let thread!: Thread;
     const { worker, exited } = startHelperWorker("kevent-worker", "kqueue helper thread", {
       failed: (error) => this.#threadFailed(thread, error),
-      ended: () => this.#threadFailed(thread, new Error("bunix: the kqueue helper thread ended unexpectedly")),
+      ended: () => this.#threadFailed(thread, helperThreadError("kqueue helper thread", undefined)),
     });
     thread = { worker, control, exited, failure: undefined, awaiting: false };
     const { fd, library, capacity } = this.#options;

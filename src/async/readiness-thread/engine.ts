@@ -50,6 +50,7 @@ import {
   queued,
 } from "./ready-ring.ts";
 import type { ReadinessStart } from "./worker.ts";
+import { helperThreadError } from "../helper-error.ts";
 import { LINGER_MS, Linger, startHelperWorker } from "../helper-thread.ts";
 import type { ReadinessWatch } from "../watch.ts";
 
@@ -356,7 +357,7 @@ export class ReadinessEngine {
     const code = Atomics.load(run.ring, ERROR);
     const error =
       run.failure ??
-      (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : new Error("bunix: the readiness thread ended unexpectedly"));
+      (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : helperThreadError("readiness thread", undefined));
     log("error", `the readiness thread failed: ${code > 0 ? errnoName(code) : String(error)}`, { error });
     for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(error);
   }
