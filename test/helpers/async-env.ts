@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe } from "bun:test";
 import { readdirSync } from "node:fs";
 import { LINGER_MS, type WatchStart, asyncHelperThreads, setWatchStart } from "../../src/async/index.ts";
+import { SubmissionRing } from "../../src/async/io-uring/ring.ts";
 import { Epoll, EpollFlags } from "../../src/epoll/epoll.ts";
 import { platform } from "../../src/core/platform.ts";
 import { type Descriptors, readEventFd, writeEventFd } from "./descriptors.ts";
@@ -26,6 +27,17 @@ export interface EpollTransport {
   readonly threaded: boolean;
 }
 
+/** Whether this kernel lets the relay run (a sandbox may forbid io_uring: the fallbacks are tested then). */
+export function ioUringWorks(): boolean {
+  if (!platform.supports.epoll) return false;
+  try {
+    SubmissionRing.open(2).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every transport, the default first. */
 export const epollTransports: readonly EpollTransport[] = [
   { name: "io_uring relay", start: "io-uring", threaded: false },
@@ -39,7 +51,11 @@ export const epollTransports: readonly EpollTransport[] = [
  */
 export function describeTransports(title: string, body: (transport: EpollTransport) => void): void {
   for (const transport of epollTransports) {
-    describe.skipIf(!platform.supports.epoll)(`${title} [${transport.name}]`, () => {
+    // Without io_uring (a sandbox, qemu-user) the relay row falls back to the next one, which has
+    // its own suite: running the relay's would test the fallback under the relay's expectations.
+    const missing = transport.start === "io-uring" && !ioUringWorks();
+    const note = missing ? " [skipped: no io_uring here]" : "";
+    describe.skipIf(!platform.supports.epoll || missing)(`${title} [${transport.name}]${note}`, () => {
       beforeAll(() => setWatchStart(transport.start));
       afterAll(() => setWatchStart("io-uring"));
       body(transport);

@@ -15,25 +15,14 @@ import {
 } from "../../../src/async/index.ts";
 import { SubmissionRing, encodeSqe } from "../../../src/async/io-uring/ring.ts";
 import { Epoll, EpollFlags } from "../../../src/epoll/epoll.ts";
-import { platform } from "../../../src/core/platform.ts";
 import { closeDescriptor } from "../../../src/core/fd.ts";
 import { listOpenFds } from "../../../src/testing/index.ts";
-import { runChild, srcDir, waitingInstances } from "../../helpers/async-env.ts";
+import { ioUringWorks, runChild, srcDir, waitingInstances } from "../../helpers/async-env.ts";
 import { Descriptors, isOpen, readBytes, readEventFd, writeBytes, writeEventFd } from "../../helpers/descriptors.ts";
 import { emulated } from "../../helpers/env.ts";
 
 const { IN } = EpollFlags;
 
-/** Whether this kernel lets the relay run (a sandbox may forbid io_uring: the fallbacks are tested then). */
-function ioUringWorks(): boolean {
-  if (!platform.supports.epoll) return false;
-  try {
-    SubmissionRing.open(2).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 const relayed = ioUringWorks();
 const skipNote = relayed ? "" : " [skipped: no io_uring here]";
 
