@@ -10,7 +10,8 @@
  *   process alive while any open watch is ref'd; while only unref'd ones are open, the hub turns
  *   that off through the loop's internal `keepProcessAlive` switch (batch-loop.ts), which each
  *   readiness mechanism honours (the relay socket, the duplicate's socket, the readiness thread's
- *   Worker are unref'd), so unref'd watches are served by the same loop at the same cost.
+ *   Worker are unref'd), so unref'd watches are served by the same loop with the same system
+ *   calls.
  * - **Level-triggered on the event loop.** A callback that leaves its condition in place is called
  *   again on a later turn: the loop arms its watch again after each batch, and a watch armed on an
  *   instance that is ready already reports on a later turn of the event loop, never at once, so a
