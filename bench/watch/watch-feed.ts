@@ -9,8 +9,12 @@
  * is its own process's and not counted. Rows:
  *
  * - `watchFd`: a nonblocking FIFO descriptor, one `readSync` per callback.
- * - `Poller.waitAsync` loop: the same reads driven by a hand-written `await poller.waitAsync()`
- *   loop on a Poller of its own: what watchFd is built on, so the difference is watchFd's own part.
+ * - `watchFd`, `unref: true`: the same with an unref'd watch (a ref'd timer keeps the process
+ *   alive), which once waited through a path of its own.
+ * - `Poller.batches()` loop: the same reads driven by a hand-written `for await` over
+ *   `poller.batches()` on a Poller of its own: what watchFd is built on, so the difference is
+ *   watchFd's own part.
+ * - `Poller.waitAsync` loop: the same with `await poller.waitAsync()` per batch.
  * - `Bun.file().stream()`: Bun's own stream over the FIFO's path, one chunk per iteration.
  * - `idle`: the same span with no reader (a sleeping `await`), the process's floor: what Bun
  *   costs per millisecond doing nothing, shown per "event" for scale.
@@ -29,7 +33,7 @@ import { interleave, pairedRatio } from "../harness/compare.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
 import { summarise } from "../harness/stats.ts";
 import { runStandalone } from "../harness/standalone.ts";
-import { Interest, Poller } from "../../src/poller/index.ts";
+import { Interest, type PollEvents, Poller } from "../../src/poller/index.ts";
 import { watchFd } from "../../src/watch/index.ts";
 import { RECORD_BYTES } from "./record.ts";
 
@@ -100,31 +104,45 @@ class FeedReader {
   }
 }
 
-async function readWithWatch(fifo: string, clock: Clock): Promise<Run> {
+async function readWithWatch(fifo: string, clock: Clock, unref = false): Promise<Run> {
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const feeder = startFeeder(fifo);
   const reader = new FeedReader(fd, clock);
   const done = Promise.withResolvers<void>();
-  const watch = watchFd(fd, { readable: true }, ({ hangup }) => {
-    if (reader.onReady(hangup)) done.resolve();
-  });
+  // An unref'd watch does not keep the process alive: a timer that never fires does.
+  const alive = unref ? setInterval(() => {}, 2 ** 30) : undefined;
+  const watch = watchFd(
+    fd,
+    { readable: true },
+    ({ hangup }) => {
+      if (reader.onReady(hangup)) done.resolve();
+    },
+    { unref },
+  );
   await done.promise;
   const run = reader.tally.finish();
   watch.close();
+  clearInterval(alive);
   closeSync(fd);
   await feeder.exited;
   return run;
 }
 
-async function readWithWaitAsync(fifo: string, clock: Clock): Promise<Run> {
+/**
+ * The feed read through a Poller of its own, with a hand-written loop: `for await` over
+ * `poller.batches()`, or `await poller.waitAsync()` per batch.
+ */
+async function readWithPoller(fifo: string, clock: Clock, form: "batches" | "waitAsync"): Promise<Run> {
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const feeder = startFeeder(fifo);
   const reader = new FeedReader(fd, clock);
+  const ended = (events: PollEvents<unknown>) => events.length > 0 && reader.onReady(events.hangup(0));
   using poller = new Poller();
   poller.add(fd, Interest.READABLE);
-  for (;;) {
-    const events = await poller.waitAsync(-1);
-    if (events.length > 0 && reader.onReady(events.hangup(0))) break;
+  if (form === "batches") {
+    for await (const events of poller.batches()) if (ended(events)) break;
+  } else {
+    while (!ended(await poller.waitAsync(-1)));
   }
   const run = reader.tally.finish();
   poller.delete(fd);
@@ -166,16 +184,22 @@ export const watchFeed: Bench = {
     try {
       // Warm up both readers once: the first run compiles them.
       await readWithWatch(fifo, clock);
-      await readWithWaitAsync(fifo, clock);
+      await readWithWatch(fifo, clock, true);
+      await readWithPoller(fifo, clock, "batches");
+      await readWithPoller(fifo, clock, "waitAsync");
       await readWithStream(fifo, clock);
       const figures = await interleave(runs, {
         watch: probe("watch", () => readWithWatch(fifo, clock)),
-        waitAsync: probe("waitAsync", () => readWithWaitAsync(fifo, clock)),
+        unref: probe("unref", () => readWithWatch(fifo, clock, true)),
+        batches: probe("batches", () => readWithPoller(fifo, clock, "batches")),
+        waitAsync: probe("waitAsync", () => readWithPoller(fifo, clock, "waitAsync")),
         stream: probe("stream", () => readWithStream(fifo, clock)),
         idle: probe("idle", () => idle(clock)),
       });
       const rows = [
         ["watchFd (readSync per callback)", "watch"],
+        ["watchFd, unref: true", "unref"],
+        ["Poller.batches() loop (readSync per batch)", "batches"],
         ["Poller.waitAsync loop (readSync per batch)", "waitAsync"],
         ["Bun.file(fifo).stream()", "stream"],
         ["idle process, same span", "idle"],

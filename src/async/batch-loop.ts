@@ -27,6 +27,13 @@ export interface LoopPort<R> {
   ended(): void;
 }
 
+/**
+ * The internal method by which a loop's owner says whether the loop keeps the process alive while
+ * it runs (it does unless told otherwise): `watchFd` turns it off while only unref'd watches are
+ * open. Not part of the public API, which has no such option.
+ */
+export const keepProcessAlive: unique symbol = Symbol("bunix.keepProcessAlive");
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** The pending `next()`. Method syntax, so that a loop stays assignable when its data type widens. */
@@ -46,6 +53,7 @@ export class BatchLoop<R> implements AsyncIterableIterator<R> {
   #running: boolean;
   #armed = false;
   #next: NextCall<R> | undefined;
+  #keepAlive = true;
 
   /**
    * @param port - the waiter's side.
@@ -86,6 +94,22 @@ export class BatchLoop<R> implements AsyncIterableIterator<R> {
     this.#next = undefined;
     next?.resolve(DONE);
     return Promise.resolve(DONE);
+  }
+
+  /**
+   * Whether the loop keeps the process alive while it runs (through its watch's `keepAlive`; a
+   * watch without one always does). When the loop ends, its watch keeps the process alive again
+   * for the instance's next waiter.
+   */
+  [keepProcessAlive](on: boolean): void {
+    if (this.#keepAlive === on || !this.#running) return;
+    try {
+      this.#port.watch().keepAlive?.(on);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.#keepAlive = on;
   }
 
   /** The loop is its own iterator. */
@@ -142,6 +166,10 @@ export class BatchLoop<R> implements AsyncIterableIterator<R> {
     if (this.#armed) {
       this.#armed = false;
       this.#port.watch().disarm();
+    }
+    if (!this.#keepAlive) {
+      this.#keepAlive = true;
+      this.#port.watch().keepAlive?.(true);
     }
     this.#port.ended();
   }

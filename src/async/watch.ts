@@ -32,6 +32,13 @@ export interface ReadinessWatch {
   readonly armFirst?: boolean;
   /** The wait settled: no report is wanted. One may still arrive; the waiter ignores it. */
   disarm(): void;
+  /**
+   * Whether the watch, while it counts as waiting, keeps the process alive: true until told
+   * otherwise (a `batches()` loop that turned it off turns it on again when it ends). A watch
+   * without this method (busy polling, the libkqueue helper) always does. Only internal callers use it (`watchFd`'s unref'd watches, through a `batches()` loop);
+   * no public option reaches it.
+   */
+  keepAlive?(on: boolean): void;
   /** The instance is closing: release everything before its descriptor closes. Synchronous. */
   dispose(): void;
 }

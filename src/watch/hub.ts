@@ -4,12 +4,18 @@
  * - **One registration per watch.** Each watch is one level-triggered registration in the thread's
  *   Poller, with its record as the data. The Poller is made with the first watch and closed with
  *   the last, so a program without watches holds no descriptor for them.
- * - **One pending wait.** While any open watch is ref'd, a single loop awaits `Poller.waitAsync`
- *   and hands each batch to the callbacks. While only unref'd ones are open, the loop stops and a
- *   {@link QuietLoopWatch} waits instead, without keeping the process alive.
+ * - **One pending wait.** A single `Poller.batches()` loop runs while any watch is open and hands
+ *   each batch to the callbacks: the Poller's watch stays armed between batches (with the io_uring
+ *   relay, one `io_uring_enter` per batch and no object handed to Bun's loop). The loop keeps the
+ *   process alive while any open watch is ref'd; while only unref'd ones are open, the hub turns
+ *   that off through the loop's internal `keepProcessAlive` switch (batch-loop.ts), which each
+ *   readiness mechanism honours (the relay socket, the duplicate's socket, the readiness thread's
+ *   Worker are unref'd), so unref'd watches are served by the same loop with the same system
+ *   calls.
  * - **Level-triggered on the event loop.** A callback that leaves its condition in place is called
- *   again on the next turn: each wait starts from a fresh `wait(0)` on a later turn of the event
- *   loop, so a watch that is always ready cannot starve timers or I/O.
+ *   again on a later turn: the loop arms its watch again after each batch, and a watch armed on an
+ *   instance that is ready already reports on a later turn of the event loop, never at once, so a
+ *   watch that is always ready cannot starve timers or I/O.
  * - **Closed descriptors.** A watched number that was closed, or closed and given to another file,
  *   is noticed when its next event comes (its file's identity is checked before each callback) or
  *   by a sweep every {@link SWEEP_MS} ms, whichever is first; its watch then ends with one callback
@@ -26,10 +32,10 @@
  */
 import { SystemError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
+import { BatchLoop, keepProcessAlive } from "../async/batch-loop.ts";
 import type { PollEvents } from "../poller/poll-events.ts";
 import { Poller } from "../poller/poller.ts";
 import { identify, stillRefersTo, type FileIdentity } from "./file-identity.ts";
-import { QuietLoopWatch } from "./quiet-loop-watch.ts";
 import type { WatchReadiness } from "./watch-fd.ts";
 
 /**
@@ -72,16 +78,21 @@ function call(record: WatchRecord, ready: Readiness): void {
   }
 }
 
+/** The hub's running `batches()` loop and what ends it. */
+interface RunningLoop {
+  readonly controller: AbortController;
+  readonly batches: AsyncIterableIterator<PollEvents<WatchRecord>>;
+}
+
 /** The watches of this thread. */
 export class WatchHub {
   #poller: Poller<WatchRecord> | undefined;
   readonly #records = new Map<number, WatchRecord>();
   #refs = 0;
-  /** The running ref'd loop's controller; `undefined` when no loop runs. */
-  #loop: AbortController | undefined;
-  /** How many `waitAsync` calls are pending (for tests: never more than one). */
+  /** The running loop; `undefined` when none runs. */
+  #loop: RunningLoop | undefined;
+  /** How many `batches()` loops are running (for tests: never more than one). */
   #pendingWaits = 0;
-  readonly #quiet = new QuietLoopWatch();
   #sweep: ReturnType<typeof setInterval> | undefined;
 
   /** How many batches have been dispatched since the hub was made. */
@@ -165,52 +176,34 @@ export class WatchHub {
     setImmediate(call, record, CLOSED_READINESS);
   }
 
-  /** Runs the ref'd loop or the quiet watch, whichever the open watches need. */
+  /** Starts the loop if none runs, and makes it keep the process alive exactly while a ref'd watch is open. */
   #schedule(): void {
     const poller = this.#poller;
     if (poller === undefined) return;
-    if (this.#refs > 0) {
-      this.#quiet.cancel();
-      if (this.#loop === undefined) void this.#run(poller);
-    } else {
-      this.#stopLoop();
-      this.#quiet.arm(poller.fd, this.#onQuietReady);
-    }
+    const loop = this.#loop;
+    if (loop === undefined) void this.#run(poller);
+    else this.#keepAlive(loop);
   }
 
-  readonly #onQuietReady = (): void => {
-    const poller = this.#poller;
-    if (poller === undefined || this.#refs > 0) return;
-    try {
-      this.#dispatch(poller.wait(0));
-    } catch (error) {
-      log("error", "watchFd: polling the watches failed", { error });
-    }
-    // A later turn, as the ref'd loop does: an always-ready watch must not starve the loop.
-    setImmediate(() => {
-      if (this.#poller === poller && this.#refs === 0 && this.#records.size > 0) this.#quiet.arm(poller.fd, this.#onQuietReady);
-    });
-  };
+  #keepAlive(loop: RunningLoop): void {
+    // Always a BatchLoop (the Poller's own); the check keeps the internal switch typed.
+    if (loop.batches instanceof BatchLoop) loop.batches[keepProcessAlive](this.#refs > 0);
+  }
 
   async #run(poller: Poller<WatchRecord>): Promise<void> {
     const controller = new AbortController();
-    this.#loop = controller;
+    const loop: RunningLoop = { controller, batches: poller.batches({ signal: controller.signal }) };
+    this.#loop = loop;
+    this.#keepAlive(loop);
+    this.#pendingWaits++;
     try {
-      while (!controller.signal.aborted && this.#poller === poller) {
-        let events: PollEvents<WatchRecord>;
-        this.#pendingWaits++;
-        try {
-          events = await poller.waitAsync(-1, { signal: controller.signal });
-        } catch (error) {
-          if (!controller.signal.aborted && !poller.closed) this.#failAll(error);
-          break;
-        } finally {
-          this.#pendingWaits--;
-        }
-        this.#dispatch(events);
-      }
+      for await (const events of loop.batches) this.#dispatch(events);
+    } catch (error) {
+      // An abort or a close is the hub's own doing (another watch set, the last watch closed).
+      if (!controller.signal.aborted && !poller.closed) this.#failAll(error);
     } finally {
-      if (this.#loop === controller) this.#loop = undefined;
+      this.#pendingWaits--;
+      if (this.#loop === loop) this.#loop = undefined;
     }
   }
 
@@ -226,7 +219,7 @@ export class WatchHub {
   #stopLoop(): void {
     const loop = this.#loop;
     this.#loop = undefined;
-    loop?.abort();
+    loop?.controller.abort();
   }
 
   /** Calls back every live watch in `events`. */
@@ -253,7 +246,6 @@ export class WatchHub {
   #rebuild(): void {
     const old = this.#poller;
     this.#stopLoop();
-    this.#quiet.cancel();
     const poller = new Poller<WatchRecord>();
     this.#poller = poller;
     old?.close();
@@ -276,7 +268,6 @@ export class WatchHub {
   /** The last watch closed: nothing of the hub stays open. */
   #shutDown(): void {
     this.#stopLoop();
-    this.#quiet.cancel();
     if (this.#sweep !== undefined) clearInterval(this.#sweep);
     this.#sweep = undefined;
     const poller = this.#poller;

@@ -147,6 +147,46 @@ describe("batches and the process", () => {
   }, 60_000);
 });
 
+// The internal switch watchFd's unref'd watches use: every transport must honour it, and hand the
+// instance back keeping the process alive.
+describeTransports("batches and the process, keepProcessAlive off", (transport) => {
+  const script = (mode: "idle" | "on-again" | "ended") => `
+    import { setWatchStart } from "${srcDir}async/index.ts";
+    import { keepProcessAlive } from "${srcDir}async/batch-loop.ts";
+    import { Epoll, EpollFlags } from "${srcDir}epoll/epoll.ts";
+    import { EventFd } from "${srcDir}sources/eventfd.ts";
+    setWatchStart("${transport.start}");
+    const efd = new EventFd(0, { nonblocking: true });
+    const epoll = new Epoll();
+    epoll.add(efd.fd, EpollFlags.IN);
+    const loop = epoll.batches();
+    loop[keepProcessAlive](false);
+    const mode = "${mode}";
+    // Unref'd: it runs only while something else keeps the process alive.
+    setTimeout(() => efd.write(1), 100).unref();
+    process.on("exit", () => console.log("exit"));
+    if (mode === "idle") {
+      void loop.next().then(() => console.log("batch"));
+    } else if (mode === "on-again") {
+      loop[keepProcessAlive](true);
+      const { value } = await loop.next();
+      console.log("batch", value.length);
+      await loop.return();
+    } else {
+      await loop.return();
+      const events = await epoll.waitAsync(-1);
+      console.log("waitAsync", events.length);
+    }
+  `;
+  const expected = { idle: "exit\n", "on-again": "batch 1\nexit\n", ended: "waitAsync 1\nexit\n" };
+  for (const mode of ["idle", "on-again", "ended"] as const) {
+    test(mode === "idle" ? "a waiting loop lets the process exit" : mode === "on-again" ? "turned on again, it keeps the process alive" : "once the loop ends, the instance's next waitAsync keeps the process alive", async () => {
+      const run = await runChild(script(mode), { timeoutMs: emulated ? 60_000 : 5000 });
+      expect({ stderr: run.stderr, stdout: run.stdout, exitCode: run.exitCode }).toEqual({ stderr: "", stdout: expected[mode], exitCode: 0 });
+    }, 60_000);
+  }
+});
+
 describe("Poller.batches", () => {
   test("yields readable entries, and a Waker's wake-up, with no event lost", async () => {
     using fds = new Descriptors();

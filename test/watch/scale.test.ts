@@ -1,13 +1,13 @@
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { asyncHelperThreads } from "../../src/async/index.ts";
+import { asyncHelperThreads, existingReadinessEngine, existingRelay } from "../../src/async/index.ts";
 import { platform } from "../../src/core/platform.ts";
 import { TimerFd } from "../../src/sources/timerfd.ts";
 import { countOpenFds } from "../../src/testing/index.ts";
 import { watchHub } from "../../src/watch/hub.ts";
 import { watchFd, type FdWatch } from "../../src/watch/index.ts";
 import { emulated } from "../helpers/env.ts";
-import { Descriptors, readEventFd, writeEventFd } from "../helpers/descriptors.ts";
+import { Descriptors, readBytes, readEventFd, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { settle, until } from "./helpers.ts";
 
 const WATCHES = 1000;
@@ -47,6 +47,34 @@ test(`${WATCHES} watches cost one registration each, one shared poller and one p
     for (const watch of watches) watch.close();
   }
   expect(watchHub().stats).toMatchObject({ watches: 0, pollerFd: -1 });
+});
+
+test("unref'd watches are served by the same pending wait as ref'd ones, whichever is open", async () => {
+  using fds = new Descriptors();
+  const [a, b] = fds.socketPair();
+  const [c, d] = fds.socketPair();
+  /** Watches waiting on this thread, in the io_uring relay or on the readiness thread. */
+  const waiting = () => (existingRelay()?.waiting ?? 0) + (existingReadinessEngine()?.waiting ?? 0);
+  let unrefdBytes = 0;
+  let refdBytes = 0;
+  using unrefd = watchFd(b, { readable: true }, () => (unrefdBytes += readBytes(b)), { unref: true });
+  await settle(20);
+  // Before the ref'd watch, after it opens, and after it closes: one loop, one waiting watch.
+  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: 1 });
+  writeBytes(a, 2);
+  await until("the unref'd watch's callback", () => unrefdBytes === 2);
+  const refd = watchFd(d, { readable: true }, () => (refdBytes += readBytes(d)));
+  await settle(20);
+  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: 1 });
+  writeBytes(a, 3);
+  writeBytes(c, 4);
+  await until("both callbacks", () => unrefdBytes === 5 && refdBytes === 4);
+  refd.close();
+  await settle(20);
+  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: 1 });
+  writeBytes(a, 1);
+  await until("the unref'd watch's callback once more", () => unrefdBytes === 6);
+  expect(unrefd.closed).toBe(false);
 });
 
 test("timers keep running while a watch fires at 1 kHz", async () => {

@@ -10,7 +10,8 @@
  * `wait(0)`). Then Bun tries to read, fails with ENOTSOCK, removes the duplicate from its loop,
  * closes it and calls `close(socket, error)`: that call is the report. Each `arm()` hands over a
  * fresh duplicate; `disarm()` and `dispose()` end a pending one with `terminate()`. A pending
- * socket keeps the process alive, as a pending wait should, and only while it is pending.
+ * socket keeps the process alive, as a pending wait should, and only while it is pending; after
+ * `keepAlive(false)` it is `unref()`ed as soon as Bun opens it.
  *
  * What this relies on, as Bun 1.4.5 does it (test/async/event-loop/duplicate-watch.test.ts checks each):
  * - `open` runs synchronously inside `Bun.connect`;
@@ -40,6 +41,8 @@ import type { ReadinessWatch } from "../watch.ts";
 interface LoopSocket {
   readonly data: LoopDuplicate;
   terminate(): void;
+  ref(): void;
+  unref(): void;
 }
 
 /** One armed watch: a duplicate handed to Bun's loop, until its report or its cancellation. */
@@ -48,6 +51,8 @@ interface LoopDuplicate {
   readonly fd: number;
   /** Whether the report (or failure) is still wanted. */
   live: boolean;
+  /** Whether the socket keeps the process alive. */
+  keepAlive: boolean;
   socket: LoopSocket | undefined;
 }
 
@@ -70,6 +75,7 @@ const handlers = {
   open(socket: LoopSocket): void {
     const watch = socket.data;
     watch.socket = socket;
+    if (!watch.keepAlive) socket.unref();
     if (!watch.live) socket.terminate();
   },
   data(): void {
@@ -96,6 +102,8 @@ export class LoopDuplicateWatch implements ReadinessWatch {
   #emptyReports = 0;
   /** Inside `Bun.connect`: a callback now must not report synchronously from `arm()`. */
   #arming = false;
+  /** Whether a pending duplicate keeps the process alive. */
+  #keepAlive = true;
 
   /**
    * @param fd - the instance's descriptor (not owned: it is duplicated for each watch).
@@ -125,7 +133,7 @@ export class LoopDuplicateWatch implements ReadinessWatch {
       return;
     }
     if (this.#watch !== undefined) return;
-    const watch: LoopDuplicate = { owner: this, fd: duplicateDescriptor(this.#fd), live: true, socket: undefined };
+    const watch: LoopDuplicate = { owner: this, fd: duplicateDescriptor(this.#fd), live: true, keepAlive: this.#keepAlive, socket: undefined };
     this.#watch = watch;
     this.#arming = true;
     try {
@@ -147,6 +155,18 @@ export class LoopDuplicateWatch implements ReadinessWatch {
     this.#emptyReports = 0;
     this.#cancel();
     this.#fallback?.disarm();
+  }
+
+  /** Whether a pending duplicate (this one and the next) keeps the process alive; the fallback's too. */
+  keepAlive(on: boolean): void {
+    this.#keepAlive = on;
+    const watch = this.#watch;
+    if (watch !== undefined && watch.keepAlive !== on) {
+      watch.keepAlive = on;
+      if (on) watch.socket?.ref();
+      else watch.socket?.unref();
+    }
+    this.#fallback?.keepAlive?.(on);
   }
 
   /** The instance is closing: the duplicate leaves Bun's loop before the descriptor closes. */
@@ -195,5 +215,6 @@ export class LoopDuplicateWatch implements ReadinessWatch {
   #giveUp(reason: unknown): void {
     log("debug", "waitAsync falls back to the readiness thread for an instance", { reason });
     this.#fallback ??= this.#makeFallback();
+    this.#fallback.keepAlive?.(this.#keepAlive);
   }
 }

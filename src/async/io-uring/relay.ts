@@ -21,7 +21,8 @@
  * ready already completes at once (the kernel polls at submission), so a waiter may arm without
  * polling first.
  *
- * Keeping the process alive: the relay socket is `ref()`ed while any watch waits and `unref()`ed
+ * Keeping the process alive: the relay socket is `ref()`ed while any watch that keeps the process
+ * alive waits (every watch does, unless `keepAlive(false)` said otherwise) and `unref()`ed
  * otherwise. The relay closes (ring, both socket ends) {@link LINGER_MS} after its last watch was
  * disposed.
  *
@@ -134,6 +135,9 @@ export class Relay {
    * reachable only through its own pending promise, and must not be collected under its wait.
    */
   readonly #waiting = new Set<RelayWatch>();
+  /** The waiting watches that keep the process alive: the relay socket is ref'd while there are any. */
+  readonly #keepingAlive = new Set<RelayWatch>();
+  #refd = false;
   #registered = 0;
   #closed = false;
   readonly #linger = new Linger(
@@ -240,15 +244,32 @@ export class Relay {
     ring.submit();
   }
 
-  /** `watch` started waiting. @internal */
-  acquire(watch: RelayWatch): void {
+  /** `watch` started waiting; `keepAlive`: it keeps the process alive meanwhile. @internal */
+  acquire(watch: RelayWatch, keepAlive: boolean): void {
     this.#waiting.add(watch);
-    if (this.#waiting.size === 1) this.#socket.ref();
+    this.keepAlive(watch, keepAlive);
+  }
+
+  /** Whether waiting `watch` keeps the process alive (ignored while it does not wait). @internal */
+  keepAlive(watch: RelayWatch, on: boolean): void {
+    if (on && this.#waiting.has(watch)) this.#keepingAlive.add(watch);
+    else this.#keepingAlive.delete(watch);
+    this.#updateRef();
   }
 
   /** `watch` stopped waiting. @internal */
   release(watch: RelayWatch): void {
-    if (this.#waiting.delete(watch) && this.#waiting.size === 0) this.#socket.unref();
+    this.#waiting.delete(watch);
+    this.#keepingAlive.delete(watch);
+    this.#updateRef();
+  }
+
+  #updateRef(): void {
+    const refd = this.#keepingAlive.size > 0;
+    if (refd === this.#refd) return;
+    this.#refd = refd;
+    if (refd) this.#socket.ref();
+    else this.#socket.unref();
   }
 
   /** Closes the ring and both socket ends. Only with no watch registered. */
@@ -316,6 +337,8 @@ export class RelayWatch implements ReadinessWatch {
   /** A poll is in the ring and has not reported yet. */
   #inFlight = false;
   #waiting = false;
+  /** Whether this watch keeps the process alive while it waits. */
+  #keepAlive = true;
   /** A poll costs one `io_uring_enter` and reports an instance that is ready already: arm first. */
   readonly armFirst = true;
 
@@ -347,8 +370,15 @@ export class RelayWatch implements ReadinessWatch {
     }
     if (!this.#waiting) {
       this.#waiting = true;
-      shared.acquire(this);
+      shared.acquire(this, this.#keepAlive);
     }
+  }
+
+  /** Whether this watch keeps the process alive while it waits (its fallback's too). */
+  keepAlive(on: boolean): void {
+    this.#keepAlive = on;
+    this.#relay?.keepAlive(this, on);
+    this.#fallback?.keepAlive?.(on);
   }
 
   /** No longer waiting; a poll in flight stays (its report is ignored). */
@@ -390,6 +420,7 @@ export class RelayWatch implements ReadinessWatch {
     this.#inFlight = false;
     this.#waiting = false;
     this.#fallback ??= this.#makeFallback();
+    this.#fallback.keepAlive?.(this.#keepAlive);
     if (waiting) this.#onReady();
   }
 }

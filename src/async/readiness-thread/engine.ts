@@ -14,7 +14,8 @@
  * ```
  *
  * Keeping the process alive: a pending `Atomics.waitAsync` does not, so the Worker is `ref()`ed
- * while any wait is pending and `unref()`ed otherwise; a process with nothing pending exits
+ * while any wait that keeps the process alive is pending (every one does unless its watch was told
+ * `keepAlive(false)`) and `unref()`ed otherwise; a process with nothing pending exits
  * normally, its readiness thread with it. An idle thread lingers (helper-thread.ts, `Linger`),
  * then stops and closes its descriptors.
  *
@@ -68,6 +69,8 @@ class Run {
   stopping = false;
   /** The Worker ended or failed outside the protocol (its script did not load, say). */
   dead = false;
+  /** Whether the Worker is ref'd (keeps the process alive). */
+  refd = false;
   /** Why the run failed, when it did. */
   failure: unknown;
 
@@ -105,6 +108,8 @@ export class ThreadWatch implements ReadinessWatch {
   #slot = 0;
   #generation = 0;
   #armed = false;
+  /** Whether this watch keeps the process alive while it waits. */
+  #keepAlive = true;
 
   /** @internal Made by {@link ReadinessEngine.watch}. */
   constructor(engine: ReadinessEngine, fd: number, onReady: () => void, onError: (error: unknown) => void) {
@@ -117,7 +122,7 @@ export class ThreadWatch implements ReadinessWatch {
   /** Registers (or re-arms) this instance one-shot in the live run's outer instance, and counts it as waiting. */
   arm(): void {
     const engine = this.#engine;
-    const run = engine.acquire(this);
+    const run = engine.acquire(this, this.#keepAlive);
     try {
       if (this.#run !== run) {
         this.#leave();
@@ -146,6 +151,12 @@ export class ThreadWatch implements ReadinessWatch {
   /** No longer waiting; the kernel registration stays armed (a later report is ignored). */
   disarm(): void {
     this.#engine.release(this);
+  }
+
+  /** Whether this watch keeps the process alive while it waits. */
+  keepAlive(on: boolean): void {
+    this.#keepAlive = on;
+    this.#engine.keepAlive(this, on);
   }
 
   /** Leaves the outer instance (EPOLL_CTL_DEL / EV_DELETE) before the instance's descriptor closes. */
@@ -194,6 +205,8 @@ export class ReadinessEngine {
   #run: Run | undefined;
   /** Watches with a pending wait, held strongly so a waiting instance is never collected. */
   readonly #interested = new Set<ThreadWatch>();
+  /** The waiting watches that keep the process alive: the Worker is ref'd while there are any. */
+  readonly #keepingAlive = new Set<ThreadWatch>();
   /** Every run whose Worker has not ended yet. */
   readonly #runs = new Set<Run>();
   readonly #linger = new Linger(
@@ -247,24 +260,41 @@ export class ReadinessEngine {
     await Promise.all([...this.#runs].map((r) => r.exited));
   }
 
-  /** Marks `watch` as waiting and returns the live run, starting one if needed. @internal */
-  acquire(watch: ThreadWatch): Run {
+  /**
+   * Marks `watch` as waiting (`keepAlive`: keeping the process alive meanwhile) and returns the
+   * live run, starting one if needed. @internal
+   */
+  acquire(watch: ThreadWatch, keepAlive: boolean): Run {
     const run = this.#run ?? this.#start();
-    const interested = this.#interested;
-    if (!interested.has(watch)) {
-      interested.add(watch);
-      if (interested.size === 1) run.worker.ref();
-    }
+    this.#interested.add(watch);
+    this.keepAlive(watch, keepAlive);
     return run;
+  }
+
+  /** Whether waiting `watch` keeps the process alive (ignored while it does not wait). @internal */
+  keepAlive(watch: ThreadWatch, on: boolean): void {
+    if (on && this.#interested.has(watch)) this.#keepingAlive.add(watch);
+    else this.#keepingAlive.delete(watch);
+    this.#updateRef();
   }
 
   /** `watch` no longer waits. @internal */
   release(watch: ThreadWatch): void {
+    this.#keepingAlive.delete(watch);
+    this.#updateRef();
     if (!this.#interested.delete(watch) || this.#interested.size > 0) return;
+    if (this.#run !== undefined) this.#linger.idle();
+  }
+
+  /** Refs the live run's Worker while a waiting watch keeps the process alive, unrefs it otherwise. */
+  #updateRef(): void {
     const run = this.#run;
-    if (run === undefined) return;
-    run.worker.unref();
-    this.#linger.idle();
+    if (run === undefined || run.stopping) return;
+    const refd = this.#keepingAlive.size > 0;
+    if (refd === run.refd) return;
+    run.refd = refd;
+    if (refd) run.worker.ref();
+    else run.worker.unref();
   }
   /** Whether `watch` waits. @internal */
   isInterested(watch: ThreadWatch): boolean {
@@ -302,6 +332,7 @@ export class ReadinessEngine {
     if (this.#run === run) this.#run = undefined;
     this.#linger.cancel();
     // Keep this thread (a Worker, say) alive until the helper has closed its descriptors.
+    run.refd = true;
     run.worker.ref();
     if (Atomics.load(run.ring, OWNER) !== OWNER_CLOSED) run.outer.wake();
     Atomics.store(run.ring, STATE, STATE_STOP);
