@@ -39,6 +39,7 @@ import { closeDescriptor, duplicateDescriptor } from "../core/fd.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, validateMaxMessageSize } from "../framed/frame-limits.ts";
 import { log } from "../core/log.ts";
 import { Interest, type PollEvents, Poller } from "../poller/index.ts";
+import { displayPath } from "../socket/address.ts";
 import { UnixListener } from "../socket/unix-listener.ts";
 import { recvInto, sendFrom } from "../socket/stream-io.ts";
 import { validateTimeout } from "../core/timeout.ts";
@@ -244,7 +245,7 @@ export class EchoServer implements Disposable {
       listener.close();
       throw error;
     }
-    log("info", `echo server listening on ${listener.path}`, { path: listener.path, maxClients: settings.maxClients });
+    log("info", `echo server listening on ${displayPath(listener.path)}`, { path: listener.path, maxClients: settings.maxClients });
     return new EchoServer(listener, poller, settings);
   }
 
@@ -465,7 +466,7 @@ export class EchoServer implements Disposable {
     } finally {
       this.#listener.close();
     }
-    log("info", `echo server on ${this.#listener.path} stopped`, { path: this.#listener.path, clients, ...this.stats });
+    log("info", `echo server on ${displayPath(this.#listener.path)} stopped`, { path: this.#listener.path, clients, ...this.stats });
     const drained = this.#drained;
     this.#drained = null;
     drained?.();

@@ -2,7 +2,7 @@
 /**
  * `bunix-echo`: an echo server for framed messages on a Unix stream socket.
  *
- *     bunix-echo [--socket PATH | --fd N] [--max-clients N] [--mode OCTAL] [--idle-timeout MS]
+ *     bunix-echo [--socket PATH | --socket @NAME | --fd N] [--max-clients N] [--mode OCTAL] [--idle-timeout MS]
  *                [--max-buffered BYTES] [--max-message-size BYTES] [--verbose]
  *
  * Started by systemd socket activation (LISTEN_PID and LISTEN_FDS), or with `--fd N`, it serves
@@ -22,7 +22,7 @@ import { setLogger } from "../core/log.ts";
 import { UnixListener } from "../socket/unix-listener.ts";
 import { listenFds } from "../socket/listen-fds.ts";
 import { type ClaimedServer, listenExclusive } from "./echo-listen.ts";
-import { consoleLogger, defaultSocketPath, logLevel } from "./ipc-cli.ts";
+import { consoleLogger, defaultSocketPath, logLevel, socketArgument } from "./ipc-cli.ts";
 import { Exit, UsageError, parseInteger, runTool } from "./cli.ts";
 
 /** How long a stopping server lets queued echoes go out. */
@@ -41,7 +41,8 @@ Started by systemd socket activation (LISTEN_PID, LISTEN_FDS) or with --fd, it
 serves on the listening socket it was given and leaves its file alone.
 
 Options:
-  -s, --socket PATH          the socket to listen on (default ${defaultSocketPath()})
+  -s, --socket PATH          the socket to listen on (default ${defaultSocketPath()});
+                             @NAME listens on the abstract socket NAME (Linux: no file, no lock)
       --fd N                 serve on the listening Unix stream socket at descriptor N
   -m, --max-clients N        serve at most N clients at once (default ${DEFAULT_MAX_CLIENTS})
       --mode OCTAL           the socket file's permissions, whatever the umask (default 600)
@@ -78,8 +79,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return Exit.ok;
   }
-  const path = values.socket ?? defaultSocketPath();
-  if (path === "") throw new UsageError("--socket takes a path");
+  const path = values.socket === undefined ? defaultSocketPath() : socketArgument(values.socket);
   if (values.fd !== undefined && values.socket !== undefined) throw new UsageError("--fd and --socket exclude each other");
   const fd = values.fd === undefined ? undefined : parseInteger(values.fd, "--fd", 0, 0x7fffffff);
   const maxClients = values["max-clients"] === undefined ? DEFAULT_MAX_CLIENTS : parseInteger(values["max-clients"], "--max-clients", 1, 0x7fffffff);
