@@ -9,7 +9,7 @@
  * on the listening socket it was given instead of binding one; the socket file, if any, belongs
  * to whoever made the socket and stays.
  *
- * The server runs on `EchoServer.start()`, which waits with the Poller's `waitAsync`: a blocking
+ * The server runs on `EchoServer.start()`, which waits with the Poller's `batches()`: a blocking
  * wait on the main thread would keep the signal handlers below from ever running (JS signal
  * handlers run between turns of the event loop), and the socket file would stay behind.
  *
@@ -113,7 +113,9 @@ async function main(): Promise<number> {
     server = claimed.server;
     release = claimed.release;
     if (stopped) server.stop();
-    // A process of its own: waiting a moment in the kernel between busy turns costs nothing here.
+    // A process of its own: after a batch, waiting up to 1 ms in the kernel for the next message
+    // blocks nothing else here and saves a trip through the event loop per message when one is in
+    // flight at a time (bench/README.md, ipc-roundtrip). It sleeps in the kernel; it never spins.
     else await server.start({ busyWaitMs: 1 });
   } finally {
     // After the server: its socket file is gone before the next server may take the lock.
