@@ -10,7 +10,7 @@
  * - **Bun native, one process:** `Bun.connect` and `Bun.listen` in this process, on Bun's event
  *   loop, with the same framing written in plain JS (bench/ipc/frames.ts).
  * - **bunix, two processes:** `IpcClient` blocking in `poll` here, the `bunix-echo` tool (an
- *   `EchoServer` on `waitAsync`) as a child process.
+ *   `EchoServer` on `batches()`) as a child process.
  * - **Bun native, two processes:** `Bun.connect` here, the `Bun.listen` server as a child process.
  *
  * Under `bench/run.ts` everything is pinned to one CPU, so in the two-process designs client and
