@@ -113,10 +113,11 @@ async function main(): Promise<number> {
     server = claimed.server;
     release = claimed.release;
     if (stopped) server.stop();
-    // A process of its own: after a batch, waiting up to 1 ms in the kernel for the next message
-    // blocks nothing else here and saves a trip through the event loop per message when one is in
-    // flight at a time (bench/README.md, ipc-roundtrip). It sleeps in the kernel; it never spins.
-    else await server.start({ busyWaitMs: 1 });
+    // A process of its own: after a batch, waiting in the kernel for the next message blocks
+    // nothing else here and saves a trip through the event loop per message when one is in flight
+    // at a time. 10 ms, not 1: with 1 ms waits the two-process round trip had a mean 1.5x its own
+    // (bench/README.md, ipc-roundtrip). It sleeps in the kernel; it never spins.
+    else await server.start({ busyWaitMs: 10 });
   } finally {
     // After the server: its socket file is gone before the next server may take the lock.
     release();
