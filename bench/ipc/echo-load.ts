@@ -5,7 +5,7 @@
  * Three servers, each started fresh for every run (so that its peak RSS is this run's), interleaved
  * with the order rotating from run to run:
  *
- * - **bunix-echo**: the tool itself (`EchoServer` on `waitAsync`).
+ * - **bunix-echo**: the tool itself (`EchoServer` on `batches()`, with 1 ms kernel waits after a batch).
  * - **Bun.listen**: the echo server an application would write on Bun's own sockets, with the same
  *   framing and the same 16 MiB limit (bench/ipc/native-echo-child.ts).
  * - **C epoll**: bench/c/echo-server.c, one thread, the limit of what the kernel allows.

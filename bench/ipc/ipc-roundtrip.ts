@@ -10,7 +10,7 @@
  * - **Bun native, one process:** `Bun.connect` and `Bun.listen` in this process, on Bun's event
  *   loop, with the same framing written in plain JS (bench/ipc/frames.ts).
  * - **bunix, two processes:** `IpcClient` blocking in `poll` here, the `bunix-echo` tool (an
- *   `EchoServer` on `waitAsync`) as a child process.
+ *   `EchoServer` on `batches()`) as a child process.
  * - **Bun native, two processes:** `Bun.connect` here, the `Bun.listen` server as a child process.
  *
  * Under `bench/run.ts` everything is pinned to one CPU, so in the two-process designs client and
@@ -36,9 +36,14 @@ import { nativeEchoServer, nativeRoundTrips } from "./native-side.ts";
 import type { RoundTripRun } from "./round-trip-timing.ts";
 import { startServerProcess, stopServerProcess } from "./server-process.ts";
 
-/** Payload sizes, with the round trips timed per run and the untimed warm-up before them. */
+/**
+ * Payload sizes, with the round trips timed per run and the untimed warm-up before them. At 64 B
+ * the warm-up is as long as the run: after 2 000 round trips the `bunix-echo` process was still
+ * compiling its JS, so the first run of each invocation came out up to twice as slow as the others
+ * (a spread of ±40–66 % in the two-process mean, ±3–10 % with this warm-up).
+ */
 const SIZES = [
-  { label: "64 B", bytes: 64, count: 20_000, warmup: 2_000 },
+  { label: "64 B", bytes: 64, count: 20_000, warmup: 20_000 },
   { label: "64 KiB", bytes: 64 * 1024, count: 4_000, warmup: 400 },
 ] as const;
 

@@ -39,6 +39,7 @@ import { closeDescriptor, duplicateDescriptor } from "../core/fd.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, validateMaxMessageSize } from "../framed/frame-limits.ts";
 import { log } from "../core/log.ts";
 import { Interest, type PollEvents, Poller } from "../poller/index.ts";
+import { displayPath } from "../socket/address.ts";
 import { UnixListener } from "../socket/unix-listener.ts";
 import { recvInto, sendFrom } from "../socket/stream-io.ts";
 import { validateTimeout } from "../core/timeout.ts";
@@ -58,8 +59,8 @@ const READ_ROUNDS = 16;
 /** The shared read buffer: frames up to this size (header included) are echoed straight from it. */
 const READ_BUFFER_SIZE = 256 * 1024;
 /**
- * How long the loop of `start()` goes on with turns of its own, while each finds work, before it
- * lets the event loop run (signal handlers, timers) with the next asynchronous wait, in ms.
+ * With `busyWaitMs`, how long the loop of `start()` goes on with blocking turns of its own, while
+ * each finds work, before it lets the event loop run (signal handlers, timers) again, in ms.
  */
 const BUSY_MS = 10;
 /** How long accepting pauses after EMFILE or ENFILE when no client leaves meanwhile, in ms. */
@@ -127,7 +128,7 @@ export interface EchoServerStats {
  * See the module documentation for its bounds, backpressure and fairness.
  *
  * Run it one of two ways:
- * - `await server.start()`: a loop on the Poller's `waitAsync`, so the JS thread stays free for
+ * - `await server.start()`: a loop on the Poller's `batches()`, so the JS thread stays free for
  *   signal handlers and timers; it returns once `stop()` is called (or `signal` aborts).
  * - `server.step(timeoutMs)`: one turn (a blocking wait, then the work), for a loop of your own, a
  *   Worker, or a test that drives server and clients in turns.
@@ -178,6 +179,9 @@ export class EchoServer implements Disposable {
   #drained: (() => void) | null = null;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #running: AbortController | null = null;
+  /** The timer of what is due while `start()` runs, and when it fires (Infinity: none). */
+  #tickTimer: ReturnType<typeof setTimeout> | undefined;
+  #tickAt = Infinity;
   #closed = false;
 
   private constructor(listener: UnixListener, poller: Poller<Entry>, settings: Settings) {
@@ -244,7 +248,7 @@ export class EchoServer implements Disposable {
       listener.close();
       throw error;
     }
-    log("info", `echo server listening on ${listener.path}`, { path: listener.path, maxClients: settings.maxClients });
+    log("info", `echo server listening on ${displayPath(listener.path)}`, { path: listener.path, maxClients: settings.maxClients });
     return new EchoServer(listener, poller, settings);
   }
 
@@ -296,16 +300,17 @@ export class EchoServer implements Disposable {
   }
 
   /**
-   * Serves until `stop()` is called or `options.signal` aborts: a loop that waits with the Poller's
-   * `waitAsync`, so signal handlers (`process.on("SIGTERM")`) and timers run meanwhile. Resolves
-   * once stopped, with everything closed and the socket file removed.
+   * Serves until `stop()` is called or `options.signal` aborts: one loop over the Poller's
+   * `batches()`, whose watch stays armed between batches, so signal handlers
+   * (`process.on("SIGTERM")`) and timers run meanwhile and an idle server uses no CPU. What is
+   * due by the clock (idle clients, resuming accepting) comes from a timer. Resolves once stopped,
+   * with everything closed and the socket file removed.
    *
    * @param options - `signal`: aborting it stops the server. `busyWaitMs` (0 to 10, default 0):
-   *   after a turn that found work, wait for the next one in the kernel, blocking the JS thread
-   *   for up to this long, before falling back to `waitAsync`. Worth it in a process that does
-   *   nothing else (a dedicated server: the `bunix-echo` tool uses 1), where a client's next
-   *   message usually comes within that time and each `waitAsync` costs far more than a wait in
-   *   the kernel; never in a process whose JS thread has clients or other work of its own.
+   *   after a batch, wait for more in the kernel, blocking the JS thread for up to this long per
+   *   wait (and 10 ms in all), before going back to the loop. Only for a process that does
+   *   nothing else, where it saves a trip through the event loop per message when one message at
+   *   a time is in flight; never in a process whose JS thread has clients or other work of its own.
    * @returns a promise; every error is a rejection: EBADF (syscall `"EchoServer.start"`) when
    *   stopped already, EBUSY when already running, TypeError / RangeError for bad options, and a
    *   failure of the Poller (the server is stopped first).
@@ -330,33 +335,27 @@ export class EchoServer implements Disposable {
     const onAbort = () => this.stop();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      this.#tick();
       while (!this.#closed) {
-        this.#tick();
-        if (this.#closed) break;
-        let events: PollEvents<Entry>;
         try {
-          events = await this.#poller.waitAsync(this.#timeout(-1), { signal: running.signal });
+          // One loop for as long as the server runs: the watch stays armed between batches, so a
+          // batch costs the wait itself and no arming, and an idle server sleeps with no CPU.
+          for await (const events of this.#poller.batches({ signal: running.signal })) {
+            this.#handle(events);
+            if (busyWait > 0) this.#busyTurns(busyWait);
+            if (this.#closed) break;
+            this.#scheduleTick();
+          }
         } catch (error) {
-          // stop() aborts the wait (or closes the Poller under it): that is the way out.
+          // stop() aborts the loop (or closes the Poller under it): that is the way out.
           if (this.#closed) break;
           if (!isOutOfDescriptors(error)) throw error;
-          // Arming the wait took a descriptor and none was left: poll instead, without spinning.
+          // Arming the watch took a descriptor and none was left: poll instead, without spinning,
+          // then start a new loop.
           await new Promise((resolve) => setTimeout(resolve, STARVED_POLL_MS));
           if (this.#closed) break;
-          events = this.#poller.wait(0);
-        }
-        if (this.#closed) break;
-        this.#handle(events);
-        // While busy, poll again (or wait up to busyWaitMs in the kernel) before arming another
-        // asynchronous wait: each one costs far more than an epoll_wait that finds work. For
-        // BUSY_MS at most, so that signal handlers and timers still run in between.
-        const busySince = performance.now();
-        while (!this.#closed && performance.now() - busySince < BUSY_MS) {
           this.#tick();
-          if (this.#closed) break;
-          const more = this.#poller.wait(this.#timeout(busyWait));
-          if (more.length === 0 && this.#runnable.size === 0) break;
-          this.#handle(more);
+          if (!this.#closed) this.#handle(this.#poller.wait(0));
         }
       }
     } catch (error) {
@@ -364,9 +363,50 @@ export class EchoServer implements Disposable {
       throw error;
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      clearTimeout(this.#tickTimer);
+      this.#tickTimer = undefined;
       this.#running = null;
     }
   }
+
+  /**
+   * `busyWaitMs`: after a batch, turns that wait in the kernel for up to `busyWait` ms each, while
+   * they find work and for {@link BUSY_MS} at most, so that signal handlers and timers still run.
+   */
+  #busyTurns(busyWait: number): void {
+    const busySince = performance.now();
+    while (!this.#closed && performance.now() - busySince < BUSY_MS) {
+      this.#tick();
+      if (this.#closed) return;
+      const more = this.#poller.wait(this.#timeout(busyWait));
+      if (more.length === 0 && this.#runnable.size === 0) return;
+      this.#handle(more);
+    }
+  }
+
+  /**
+   * While `start()` runs, what is due by the clock (idle clients, resuming accepting, the end of a
+   * shutdown) comes from one timer, set again only when what is due moves earlier than it: the
+   * loop's batches carry no timeout of their own.
+   */
+  #scheduleTick(): void {
+    const due = this.#due();
+    if (due === Infinity || due >= this.#tickAt) return;
+    clearTimeout(this.#tickTimer);
+    this.#tickAt = due;
+    this.#tickTimer = setTimeout(this.#onTickTimer, Math.max(0, Math.ceil(due - performance.now())));
+  }
+
+  readonly #onTickTimer = (): void => {
+    this.#tickTimer = undefined;
+    this.#tickAt = Infinity;
+    if (this.#closed) return;
+    this.#tick();
+    // Clients that were waiting for room, or a resumed listener, show as readiness of the Poller;
+    // clients left runnable without new data are served here.
+    if (!this.#closed && this.#runnable.size > 0) this.#handle(this.#poller.wait(0));
+    if (!this.#closed) this.#scheduleTick();
+  };
 
   /**
    * One turn: `epoll_wait(2)` or `kevent(2)` for up to `timeoutMs` (less when a client still has
@@ -465,7 +505,7 @@ export class EchoServer implements Disposable {
     } finally {
       this.#listener.close();
     }
-    log("info", `echo server on ${this.#listener.path} stopped`, { path: this.#listener.path, clients, ...this.stats });
+    log("info", `echo server on ${displayPath(this.#listener.path)} stopped`, { path: this.#listener.path, clients, ...this.stats });
     const drained = this.#drained;
     this.#drained = null;
     drained?.();
@@ -479,13 +519,19 @@ export class EchoServer implements Disposable {
   /** How long the next wait may last: `requested`, shortened by what is due. */
   #timeout(requested: number): number {
     if (this.#runnable.size > 0) return 0;
+    const due = this.#due();
+    if (due === Infinity) return requested;
+    const wait = Math.max(0, Math.ceil(due - performance.now()));
+    return requested < 0 ? wait : Math.min(requested, wait);
+  }
+
+  /** When something is due by the clock (`performance.now()` time), or Infinity. */
+  #due(): number {
     let due = Infinity;
     if (!this.#accepting && this.#drainDeadline < 0) due = this.#acceptResumeAt;
     if (this.#idleTimeoutMs > 0 && this.#sessions.size > 0) due = Math.min(due, this.#nextSweepAt);
     if (this.#drainDeadline >= 0) due = Math.min(due, this.#drainDeadline);
-    if (due === Infinity) return requested;
-    const wait = Math.max(0, Math.ceil(due - performance.now()));
-    return requested < 0 ? wait : Math.min(requested, wait);
+    return due;
   }
 
   /** What is due by the clock: resuming accepting, dropping idle clients, ending a shutdown. */

@@ -85,7 +85,12 @@ export function encodeAddress(path: unknown, name: string, method: string): Enco
   const length = pathField.offset + encoded.length + (terminated ? 1 : 0);
   writeFamily(bytes, length);
   const text = typeof path === "string" ? path : decoder.decode(encoded);
-  return { bytes, length, path: text, given: typeof path === "string" ? path : encoded, display: abstract ? `@${text.slice(1)}` : text, abstract };
+  return { bytes, length, path: text, given: typeof path === "string" ? path : encoded, display: displayPath(text), abstract };
+}
+
+/** How messages name a socket path: a Linux abstract name (a leading NUL) as `@name`. @internal */
+export function displayPath(path: string): string {
+  return path.startsWith("\0") ? `@${path.slice(1)}` : path;
 }
 
 /** Whether the kernel takes a file path that fills sun_path with no NUL: Linux, where it is tested. */

@@ -183,6 +183,14 @@ class Scratch {
     iov[base + this.iovLen.word + 1] = Math.floor(length / 0x1_0000_0000);
   }
 
+  /** Makes the header, laid out for a plain receive already, ready for one into `target`. */
+  resetPlainReceive(target: Uint8Array): void {
+    if (this.iovTarget !== target || this.iovTargetLength !== target.byteLength) this.setIov(0, target);
+    // Only what the kernel wrote back changes between receives.
+    store(this.header, this.msgControllen, this.control.byteLength);
+    this.header[this.msgFlags.word] = 0;
+  }
+
   /** Fills the msghdr for one call. */
   setHeader(iovCount: number, name: boolean, nameLength: number, controlLength: number): void {
     this.plainReceive = false;
@@ -300,10 +308,7 @@ export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, w
   const s = getScratch();
   const k = socketKernel();
   if (!wantSender && maxFds <= FD_ROOM && s.plainReceive) {
-    // The same layout as the last receive: only what the kernel wrote back is reset.
-    if (s.iovTarget !== target || s.iovTargetLength !== target.byteLength) s.setIov(0, target);
-    store(s.header, s.msgControllen, s.control.byteLength);
-    s.header[s.msgFlags.word] = 0;
+    s.resetPlainReceive(target);
   } else {
     s.setIov(0, target);
     if (maxFds > FD_ROOM) s.growControl(cmsgSpace(4 * maxFds) + EXTRA_CONTROL_ROOM);
@@ -311,14 +316,60 @@ export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, w
     s.plainReceive = !wantSender;
   }
   let received: number;
-  for (;;) {
-    received = k.symbols.recvmsg(fd, s.header, k.recvFlags) as number;
-    if (received >= 0) break;
-    const code = errno();
-    if (code === EINTR) continue;
-    if (code === EAGAIN || code === EWOULDBLOCK) return null;
-    throw SystemError.fromErrno(code, "recvmsg");
+  while ((received = k.symbols.recvmsg(fd, s.header, k.recvFlags) as number) < 0) {
+    if (!retryReceive()) return null;
   }
+  return collect(s, received, target, maxFds, wantSender);
+}
+
+/** After a failed recvmsg: true to retry (EINTR), false for "would block"; throws anything else. */
+function retryReceive(): boolean {
+  const code = errno();
+  if (code === EINTR) return true;
+  if (code === EAGAIN || code === EWOULDBLOCK) return false;
+  throw SystemError.fromErrno(code, "recvmsg");
+}
+
+/**
+ * `receiveMessage` for the commonest call, `recv(buffer)` on a connected socket: no sender address,
+ * no descriptors wanted. The same recvmsg(2) with the same control room (so a descriptor a peer
+ * sent is still received, closed and reported through `truncated`), but the header is filled once
+ * and reused while the buffer stays the same, and the result is made in one place with one shape.
+ * @throws SystemError from recvmsg (ECONNRESET, EBADF, …).
+ */
+export function receivePlain(fd: number, target: Uint8Array): ReceivedMessage | null {
+  const s = scratch ?? getScratch();
+  if (!s.plainReceive) {
+    s.setHeader(1, false, 0, s.control.byteLength);
+    s.plainReceive = true;
+    s.setIov(0, target);
+  } else {
+    s.resetPlainReceive(target);
+  }
+  const k = socketKernel();
+  const header = s.header;
+  let received: number;
+  while ((received = k.symbols.recvmsg(fd, header, k.recvFlags) as number) < 0) {
+    if (!retryReceive()) return null;
+  }
+  // Nothing but descriptors (or credentials) fills the control buffer: without any, the reply needs
+  // neither a scan nor a list of its own to close.
+  if (header[s.msgControllen.word] !== 0 || (s.msgControllen.wide && header[s.msgControllen.word + 1] !== 0)) {
+    return collect(s, received, target, 0, false);
+  }
+  return {
+    bytes: received,
+    data: received === target.length ? target : target.subarray(0, received),
+    fds: [],
+    truncated: (header[s.msgFlags.word]! & (k.msgTrunc | k.msgCtrunc)) !== 0,
+    from: null,
+    fromBytes: null,
+  };
+}
+
+/** What a receive got, from the scratch header the kernel filled: data view, descriptors, flags, sender. */
+function collect(s: Scratch, received: number, target: Uint8Array, maxFds: number, wantSender: boolean): ReceivedMessage {
+  const k = socketKernel();
   const flags = s.header[s.msgFlags.word]!;
   const fromBytes = wantSender ? addressBytes(s.name, s.header[s.msgNamelen.word]!) : null;
   const controlLength = load(s.header, s.msgControllen);

@@ -24,7 +24,7 @@ import {
   type SocketType,
 } from "./kernel.ts";
 import { sendFrom } from "./stream-io.ts";
-import { receiveMessage, sendMessage, validateFdList, type ReceivedMessage, type SendData } from "./message.ts";
+import { receiveMessage, receivePlain, sendMessage, validateFdList, type ReceivedMessage, type SendData } from "./message.ts";
 
 /** Options of {@link UnixSocket.connect}. */
 export interface UnixConnectOptions {
@@ -313,6 +313,10 @@ export class UnixSocket extends FdResource {
    * ```
    */
   recv(bufferOrSize: Uint8Array | number, options?: UnixRecvOptions): ReceivedMessage | null {
+    // The commonest call, into the caller's buffer with no options, on a socket without senders' addresses.
+    if (options === undefined && bufferOrSize instanceof Uint8Array && this.#type !== "dgram") {
+      return receivePlain(this.openFd("recv"), bufferOrSize);
+    }
     let target: Uint8Array;
     if (typeof bufferOrSize === "number") {
       target = new Uint8Array(new ArrayBuffer(validateInteger(bufferOrSize, "bufferOrSize", 0, MAX_RECEIVE_SIZE)));

@@ -2,7 +2,7 @@
 /**
  * `bunix-ping`: pings a framed-message echo server (such as `bunix-echo`) through `IpcClient`.
  *
- *     bunix-ping [--socket PATH] [--interval MS] [--count N]
+ *     bunix-ping [--socket PATH | --socket @NAME] [--interval MS] [--count N] [--json]
  *
  * The loop blocks in `client.poll()`: a command-line tool has nothing else to do meanwhile, and
  * SIGINT's default action (end the process) is what a user of ping expects. The client's timer
@@ -14,8 +14,9 @@ import { parseArgs } from "node:util";
 import { SystemError } from "../core/errors.ts";
 import { IpcClient } from "../ipc/ipc-client.ts";
 import { setLogger } from "../core/log.ts";
-import { consoleLogger, defaultSocketPath, logLevel } from "./ipc-cli.ts";
-import { UsageError, parseInteger, runTool } from "./cli.ts";
+import { consoleLogger, defaultSocketPath, logLevel, socketArgument } from "./ipc-cli.ts";
+import { displayPath } from "../socket/address.ts";
+import { parseInteger, runTool } from "./cli.ts";
 
 const HELP = `Usage: bunix-ping [options]
 
@@ -23,9 +24,14 @@ Connect to a framed-message echo server on a Unix stream socket (such as bunix-e
 send it a 24-byte ping every interval, and print each reply with its round-trip time.
 
 Options:
-  -s, --socket PATH      the server's socket (default ${defaultSocketPath()})
+  -s, --socket PATH      the server's socket (default ${defaultSocketPath()});
+                         @NAME is the abstract socket NAME (Linux)
   -i, --interval MS      milliseconds between pings (default 2000); the first goes at once
   -c, --count N          stop after N replies (default: until interrupted)
+      --json             print one JSON object per line instead of text: for each reply
+                         {"type":"reply","socket","sequence","bytes","timeMs"}, and at the end
+                         {"type":"summary","socket","sent","received","bogus","minMs","avgMs","maxMs"}
+                         (the times null without replies); errors stay text on standard error
   -h, --help             show this help
 
 Exit status: 0 N replies received, 1 the server went away (or stopped replying), 2 usage
@@ -43,6 +49,7 @@ async function main(): Promise<number> {
       socket: { type: "string", short: "s" },
       interval: { type: "string", short: "i" },
       count: { type: "string", short: "c" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -50,8 +57,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return Exit.ok;
   }
-  const path = values.socket ?? defaultSocketPath();
-  if (path === "") throw new UsageError("--socket takes a path");
+  const path = values.socket === undefined ? defaultSocketPath() : socketArgument(values.socket);
   const interval = values.interval === undefined ? 2000 : parseInteger(values.interval, "--interval", 1, INT32_MAX);
   const count = values.count === undefined ? Number.POSITIVE_INFINITY : parseInteger(values.count, "--count", 1, INT32_MAX);
   const level = logLevel(false);
@@ -59,22 +65,57 @@ async function main(): Promise<number> {
 
   try {
     using client = IpcClient.connect(path, { pingIntervalMs: interval });
-    return ping(client, path, interval, count);
+    return ping(client, displayPath(path), interval, count, values.json === true ? jsonOutput : textOutput);
   } catch (error) {
     if (!(error instanceof SystemError && error.code === "ECONNREFUSED")) throw error;
     // From connect(2): a socket file nobody listens on. From IpcClient: closed at once by a server
     // at its client limit.
     console.error(
       error.syscall === "connect"
-        ? `bunix-ping: nobody is listening on ${path} (a stale socket file?)`
+        ? `bunix-ping: nobody is listening on ${displayPath(path)} (a stale socket file?)`
         : "bunix-ping: server refused the connection (too many clients?)",
     );
     return Exit.system;
   }
 }
 
+/** Where the replies and the summary go: text lines, or JSON objects one a line. */
+interface Output {
+  reply(path: string, sequence: number, bytes: number, timeMs: number): void;
+  summary(path: string, sent: number, times: readonly number[], bogus: number): void;
+}
+
+const textOutput: Output = {
+  reply(path, sequence, bytes, timeMs) {
+    console.log(`reply ${sequence} from ${path}: ${bytes} bytes time=${timeMs.toFixed(3)} ms`);
+  },
+  summary(path, sent, times, bogus) {
+    const line = `--- ${path}: ${sent} sent, ${times.length} received${bogus > 0 ? `, ${bogus} bogus` : ""}`;
+    if (times.length === 0) {
+      console.log(line);
+      return;
+    }
+    const { min, avg, max } = spread(times);
+    console.log(`${line}, time min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`);
+  },
+};
+
+const jsonOutput: Output = {
+  reply(path, sequence, bytes, timeMs) {
+    console.log(JSON.stringify({ type: "reply", socket: path, sequence, bytes, timeMs }));
+  },
+  summary(path, sent, times, bogus) {
+    const { min, avg, max } = times.length === 0 ? { min: null, avg: null, max: null } : spread(times);
+    console.log(JSON.stringify({ type: "summary", socket: path, sent, received: times.length, bogus, minMs: min, avgMs: avg, maxMs: max }));
+  },
+};
+
+function spread(times: readonly number[]): { min: number; avg: number; max: number } {
+  return { min: Math.min(...times), avg: times.reduce((a, b) => a + b, 0) / times.length, max: Math.max(...times) };
+}
+
 /** Pings until `count` replies came back (or the server went away); returns the exit status. */
-function ping(client: IpcClient, path: string, interval: number, count: number): number {
+function ping(client: IpcClient, path: string, interval: number, count: number, output: Output): number {
   const times: number[] = [];
   const answered = new Set<number>();
   let bogus = 0;
@@ -89,13 +130,13 @@ function ping(client: IpcClient, path: string, interval: number, count: number):
     const left = deadline - performance.now();
     if (left <= 0) {
       console.error(`bunix-ping: no reply to ${client.pingsSent - times.length} ping(s) from ${path}`);
-      summary(path, client.pingsSent, times, bogus);
+      output.summary(path, client.pingsSent, times, bogus);
       return Exit.gone;
     }
     for (const event of client.poll(Number.isFinite(left) ? left : -1)) {
       if (event.kind === "hangup") {
         console.error(`bunix-ping: the server at ${path} went away`);
-        summary(path, client.pingsSent, times, bogus);
+        output.summary(path, client.pingsSent, times, bogus);
         return Exit.gone;
       }
       if (event.kind === "timer") {
@@ -121,24 +162,12 @@ function ping(client: IpcClient, path: string, interval: number, count: number):
       }
       answered.add(reply.sequence);
       times.push(reply.roundTripMs);
-      console.log(`reply ${reply.sequence} from ${path}: ${message.length} bytes time=${reply.roundTripMs.toFixed(3)} ms`);
+      output.reply(path, reply.sequence, message.length, reply.roundTripMs);
       if (times.length >= count) break;
     }
   }
-  summary(path, client.pingsSent, times, bogus);
+  output.summary(path, client.pingsSent, times, bogus);
   return Exit.ok;
-}
-
-function summary(path: string, sent: number, times: readonly number[], bogus: number): void {
-  const line = `--- ${path}: ${sent} sent, ${times.length} received${bogus > 0 ? `, ${bogus} bogus` : ""}`;
-  if (times.length === 0) {
-    console.log(line);
-    return;
-  }
-  const min = Math.min(...times);
-  const max = Math.max(...times);
-  const avg = times.reduce((a, b) => a + b, 0) / times.length;
-  console.log(`${line}, time min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`);
 }
 
 void runTool("bunix-ping", main);

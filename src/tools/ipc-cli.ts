@@ -8,6 +8,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger, LogLevel } from "../core/log.ts";
+import { platform } from "../core/platform.ts";
 import { UsageError } from "./cli.ts";
 
 /**
@@ -18,6 +19,20 @@ import { UsageError } from "./cli.ts";
 export function defaultSocketPath(env: Record<string, string | undefined> = process.env): string {
   const runtime = env.XDG_RUNTIME_DIR;
   return join(runtime !== undefined && runtime !== "" ? runtime : tmpdir(), "bunix-echo.sock");
+}
+
+/**
+ * The socket a `--socket` value names, as the library takes it: `@name` is the Linux abstract
+ * name `name` (a leading NUL, no file); anything else is a path (`./@file` for a file whose name
+ * starts with `@`).
+ * @throws UsageError for an empty value, a bare `@`, or `@name` where there are no abstract sockets.
+ */
+export function socketArgument(value: string): string {
+  if (value === "") throw new UsageError("--socket takes a path, or @name for an abstract socket");
+  if (!value.startsWith("@")) return value;
+  if (value.length === 1) throw new UsageError("--socket @name needs a name after the @");
+  if (!platform.supports.abstractSockets) throw new UsageError(`--socket ${value}: abstract sockets exist only on Linux, not on ${platform.os}`);
+  return `\0${value.slice(1)}`;
 }
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];

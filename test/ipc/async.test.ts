@@ -1,4 +1,4 @@
-// The async ways to run the IPC classes, both in this thread: EchoServer.start() (a waitAsync loop)
+// The async ways to run the IPC classes, both in this thread: EchoServer.start() (a batches() loop)
 // and IpcClient.pollAsync().
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
@@ -39,6 +39,24 @@ describe("EchoServer.start and IpcClient.pollAsync", () => {
     expect(server.running).toBe(false);
     expect(existsSync(path("both.sock"))).toBe(false);
     expect(((await server.start().catch((e: unknown) => e)) as SystemError).code).toBe("EBADF");
+  });
+
+  test("start() drops an idle client by its timer, with no traffic to wake the loop", async () => {
+    const server = EchoServer.listen(path("idle.sock"), { idleTimeoutMs: 50 });
+    const serving = server.start();
+    try {
+      using idle = IpcClient.connect(path("idle.sock"), { pingIntervalMs: 0 });
+      const deadline = performance.now() + DEADLINE_MS;
+      while (server.stats.accepted === 0 && performance.now() < deadline) await Bun.sleep(5);
+      expect(server.clients).toBe(1);
+      // The client never sends: only the server's timer can end its wait for it.
+      while (server.clients > 0 && performance.now() < deadline) await Bun.sleep(10);
+      expect(server.stats).toMatchObject({ accepted: 1, dropped: 1 });
+      expect(kinds(await idle.pollAsync(1000))).toEqual(["readable"]);
+    } finally {
+      server.stop();
+      await serving;
+    }
   });
 
   test("aborting start()'s signal stops the server", async () => {

@@ -129,7 +129,8 @@ export async function startEcho(path: string, args: string[] = [], env?: Record<
     }
   };
   try {
-    await listening(path, child);
+    // `@name` is how the tools spell an abstract name, which the library takes with a leading NUL.
+    await listening(path.startsWith("@") ? `\0${path.slice(1)}` : path, child);
   } catch (error) {
     const { stderr: said } = await stop("SIGKILL");
     throw new Error(`${(error as Error).message}; it said: ${said}`);

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { SystemError } from "../../src/core/errors.ts";
+import { platform } from "../../src/core/platform.ts";
 import { IpcClient } from "../../src/ipc/index.ts";
 import { bunCommand } from "../helpers/env.ts";
 import { socketDir } from "../helpers/socket-paths.ts";
@@ -31,6 +32,8 @@ describe("bunix-echo and bunix-ping: --help and usage errors", () => {
       ["echo", [], { BUNIX_LOG: "loud" }, "BUNIX_LOG takes"],
       ["ping", ["--count", "x"], undefined, "--count takes an integer"],
       ["ping", ["--interval", "0"], undefined, "--interval takes an integer"],
+      ["ping", ["--socket", "@"], undefined, "--socket @name needs a name"],
+      ["echo", ["--socket", "@"], undefined, "--socket @name needs a name"],
     ];
     for (const [tool, args, env, message] of cases) {
       const run = await runTool(tool, ["--socket", path("usage.sock"), ...args], env);
@@ -152,6 +155,53 @@ describe("bunix-echo serving bunix-ping", () => {
     expect(status).toBe(0);
     expect(stderr).toContain("removing the stale socket file");
     expect(existsSync(path("stale.sock"))).toBe(false);
+  }, PROCESS_TEST_MS);
+
+  test("bunix-ping --json prints one JSON object per reply and a summary", async () => {
+    const server = await startEcho(path("json.sock"));
+    try {
+      const run = await runTool("ping", ["--socket", path("json.sock"), "--interval", "20", "--count", "2", "--json"]);
+      expect(run).toMatchObject({ status: 0, err: "" });
+      const objects = run.out.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(objects).toHaveLength(3);
+      objects.slice(0, 2).forEach((reply, i) => {
+        expect(reply).toEqual({ type: "reply", socket: path("json.sock"), sequence: i + 1, bytes: 24, timeMs: expect.any(Number) });
+        expect(reply.timeMs as number).toBeGreaterThanOrEqual(0);
+      });
+      expect(objects[2]).toEqual({
+        type: "summary",
+        socket: path("json.sock"),
+        sent: 2,
+        received: 2,
+        bogus: 0,
+        minMs: expect.any(Number),
+        avgMs: expect.any(Number),
+        maxMs: expect.any(Number),
+      });
+      const { minMs, avgMs, maxMs } = objects[2] as { minMs: number; avgMs: number; maxMs: number };
+      expect(minMs <= avgMs && avgMs <= maxMs).toBe(true);
+    } finally {
+      expect((await server.stop()).status).toBe(0);
+    }
+  }, PROCESS_TEST_MS);
+
+  test.if(platform.supports.abstractSockets)("--socket @name: bunix-echo listens on an abstract socket, with no file, and bunix-ping reaches it", async () => {
+    const name = `bunix-tools-${process.pid}-${Date.now()}`;
+    const server = await startEcho(`@${name}`, ["--verbose"]);
+    try {
+      expect(existsSync(name)).toBe(false);
+      expect(existsSync(`@${name}`)).toBe(false);
+      using client = IpcClient.connect(`\0${name}`, { pingIntervalMs: 0 });
+      client.ping();
+      expect(clientMessages(null, client, 1)).toHaveLength(1);
+      const run = await runTool("ping", ["--socket", `@${name}`, "--interval", "20", "--count", "1"]);
+      expect(run).toMatchObject({ status: 0, err: "" });
+      expect(run.out).toStartWith(`reply 1 from @${name}: 24 bytes`);
+    } finally {
+      const { status, stderr } = await server.stop();
+      expect(status).toBe(0);
+      expect(stderr).toContain(`echo server listening on @${name}`);
+    }
   }, PROCESS_TEST_MS);
 
   test("--verbose logs clients coming and going to standard error; silent without it", async () => {

@@ -88,6 +88,29 @@ describe.each(types)("SCM_RIGHTS over %p", (type) => {
       b.close();
     }
   });
+  test("recv into a reused buffer with no options still closes and reports descriptors, between plain messages", () => {
+    const [a, b] = socketpair(type);
+    const file = openFileWith(path(`reuse-${type}`), "unwanted");
+    const buffer = new Uint8Array(new ArrayBuffer(8));
+    try {
+      const before = countOpenFds();
+      a.send(new Uint8Array([1]));
+      const plain = b.recv(buffer)!;
+      expect([plain.bytes, plain.data[0], plain.truncated, plain.fds]).toEqual([1, 1, false, []]);
+      a.send(new Uint8Array([2]), { fds: [file, file] });
+      const carrying = b.recv(buffer)!;
+      expect([carrying.bytes, carrying.data[0], carrying.truncated, carrying.fds]).toEqual([1, 2, true, []]);
+      expect(countOpenFds()).toBe(before);
+      a.send(new Uint8Array([3, 4]));
+      const after = b.recv(buffer)!;
+      expect([after.bytes, [...after.data], after.truncated]).toEqual([2, [3, 4], false]);
+      expect(after.data.buffer).toBe(buffer.buffer);
+    } finally {
+      closeSync(file);
+      a.close();
+      b.close();
+    }
+  });
 });
 
 describe("limits and errors", () => {
