@@ -57,6 +57,16 @@ import type { ReadinessWatch, WatchFactory } from "./watch.ts";
  *   is closed, TypeError/RangeError for bad arguments, EBUSY as above, and the kernel's errors
  *   from waiting and from setting up the watch.
  *
+ * `batches(options)`, the loop form, keeps the same rules with these differences: it has no
+ * timeout; each iteration yields the next non-empty result (valid until the next iteration; a
+ * `Poller` may yield an empty one after a `Waker`'s wake-up), and the watch stays armed between
+ * iterations, so a loop that waits again at once pays nothing per batch beyond the wait itself.
+ * Ending the loop (`break`, `return`, an exception) or aborting `signal` ends the watch; the abort
+ * rejects the pending iteration with the signal's reason, and `close()` rejects it with EBADF; no
+ * event is lost either way. A running loop keeps the process alive, as a pending wait does.
+ * While it runs, another `batches()` or a `waitAsync` on the instance is a `SystemError` EBUSY
+ * (rejected by its first `next()`); synchronous `wait`s may be mixed in.
+ *
  * How an instance is watched while it waits (Bun's event loop, a helper thread) depends on the
  * instance and the platform; the class's `waitAsync` says which, and docs/design/wait-async.md
  * explains each design.

@@ -458,16 +458,10 @@ export class Epoll<T = unknown> extends FdResource {
   }
 
   /**
-   * The loop form of {@link Epoll.waitAsync}: each iteration yields the next non-empty result
-   * (this instance's reusable {@link EpollEvents}, valid until the next iteration), and the watch
-   * stays armed between iterations, so a loop that waits again at once pays nothing per batch
-   * beyond the wait itself. Ending the loop (`break`, `return`, an exception) or aborting
-   * `options.signal` ends the watch; the abort rejects the pending iteration with the signal's
-   * reason, and `close()` rejects it with EBADF. No event is lost either way: what was not
-   * delivered comes with the next wait. A running loop keeps the process alive, as a pending wait
-   * does. While it runs, another `batches()` or a `waitAsync` on this instance is a `SystemError`
-   * EBUSY (rejected by its first `next()`); synchronous `wait`s may be mixed in. Otherwise the
-   * rules of {@link WaitAsyncOptions} apply; no timeout.
+   * The loop form of {@link Epoll.waitAsync}: each iteration yields this instance's reusable
+   * {@link EpollEvents} with the next batch, and the watch stays armed between iterations. The rules
+   * (ending the loop, abort, close, EBUSY, keeping the process alive) are those of
+   * {@link WaitAsyncOptions}, written once there.
    *
    * @param options - `signal` to end the loop; `busyPoll` as for `waitAsync`.
    * @returns an async iterator over the results.
