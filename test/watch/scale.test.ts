@@ -6,6 +6,7 @@ import { TimerFd } from "../../src/sources/timerfd.ts";
 import { countOpenFds } from "../../src/testing/index.ts";
 import { watchHub } from "../../src/watch/hub.ts";
 import { watchFd, type FdWatch } from "../../src/watch/index.ts";
+import { ioUringWorks } from "../helpers/async-env.ts";
 import { emulated } from "../helpers/env.ts";
 import { Descriptors, readBytes, readEventFd, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { settle, until } from "./helpers.ts";
@@ -55,23 +56,25 @@ test("unref'd watches are served by the same pending wait as ref'd ones, whichev
   const [c, d] = fds.socketPair();
   /** Watches waiting on this thread, in the io_uring relay or on the readiness thread. */
   const waiting = () => (existingRelay()?.waiting ?? 0) + (existingReadinessEngine()?.waiting ?? 0);
+  // Without io_uring the loop waits through a duplicate per wait, which neither of those counts.
+  const oneWaiting = ioUringWorks() ? 1 : 0;
   let unrefdBytes = 0;
   let refdBytes = 0;
   using unrefd = watchFd(b, { readable: true }, () => (unrefdBytes += readBytes(b)), { unref: true });
   await settle(20);
   // Before the ref'd watch, after it opens, and after it closes: one loop, one waiting watch.
-  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: 1 });
+  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: oneWaiting });
   writeBytes(a, 2);
   await until("the unref'd watch's callback", () => unrefdBytes === 2);
   const refd = watchFd(d, { readable: true }, () => (refdBytes += readBytes(d)));
   await settle(20);
-  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: 1 });
+  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: oneWaiting });
   writeBytes(a, 3);
   writeBytes(c, 4);
   await until("both callbacks", () => unrefdBytes === 5 && refdBytes === 4);
   refd.close();
   await settle(20);
-  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: 1 });
+  expect({ pendingWaits: watchHub().stats.pendingWaits, waiting: waiting() }).toEqual({ pendingWaits: 1, waiting: oneWaiting });
   writeBytes(a, 1);
   await until("the unref'd watch's callback once more", () => unrefdBytes === 6);
   expect(unrefd.closed).toBe(false);
