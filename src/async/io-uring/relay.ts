@@ -44,6 +44,7 @@ import { closeDescriptor } from "../../core/fd.ts";
 import { HandleMap } from "../../core/handle-map.ts";
 import { log } from "../../core/log.ts";
 import { LINGER_MS, Linger } from "../helper-thread.ts";
+import { WaitingWatches } from "../waiting-watches.ts";
 import type { ReadinessWatch } from "../watch.ts";
 import { SubmissionRing, encodeSqe } from "./ring.ts";
 
@@ -134,9 +135,7 @@ export class Relay {
    * unclosed can be collected, its finalizer closing the descriptor), but a waiting instance is
    * reachable only through its own pending promise, and must not be collected under its wait.
    */
-  readonly #waiting = new Set<RelayWatch>();
-  /** The waiting watches that keep the process alive: the relay socket is ref'd while there are any. */
-  readonly #keepingAlive = new Set<RelayWatch>();
+  readonly #waiting = new WaitingWatches<RelayWatch>();
   #refd = false;
   #registered = 0;
   #closed = false;
@@ -246,26 +245,24 @@ export class Relay {
 
   /** `watch` started waiting; `keepAlive`: it keeps the process alive meanwhile. @internal */
   acquire(watch: RelayWatch, keepAlive: boolean): void {
-    this.#waiting.add(watch);
-    this.keepAlive(watch, keepAlive);
+    this.#waiting.add(watch, keepAlive);
+    this.#updateRef();
   }
 
   /** Whether waiting `watch` keeps the process alive (ignored while it does not wait). @internal */
   keepAlive(watch: RelayWatch, on: boolean): void {
-    if (on && this.#waiting.has(watch)) this.#keepingAlive.add(watch);
-    else this.#keepingAlive.delete(watch);
+    this.#waiting.setKeepAlive(watch, on);
     this.#updateRef();
   }
 
   /** `watch` stopped waiting. @internal */
   release(watch: RelayWatch): void {
     this.#waiting.delete(watch);
-    this.#keepingAlive.delete(watch);
     this.#updateRef();
   }
 
   #updateRef(): void {
-    const refd = this.#keepingAlive.size > 0;
+    const refd = this.#waiting.keepsAlive;
     if (refd === this.#refd) return;
     this.#refd = refd;
     if (refd) this.#socket.ref();

@@ -53,6 +53,7 @@ import {
 import type { ReadinessStart } from "./worker.ts";
 import { helperThreadError } from "../helper-error.ts";
 import { LINGER_MS, Linger, startHelperWorker } from "../helper-thread.ts";
+import { WaitingWatches } from "../waiting-watches.ts";
 import type { ReadinessWatch } from "../watch.ts";
 
 /** One readiness thread and its outer instance, from start to exit. */
@@ -204,9 +205,7 @@ export class ReadinessEngine {
   readonly #openOuter: () => OuterControl;
   #run: Run | undefined;
   /** Watches with a pending wait, held strongly so a waiting instance is never collected. */
-  readonly #interested = new Set<ThreadWatch>();
-  /** The waiting watches that keep the process alive: the Worker is ref'd while there are any. */
-  readonly #keepingAlive = new Set<ThreadWatch>();
+  readonly #interested = new WaitingWatches<ThreadWatch>();
   /** Every run whose Worker has not ended yet. */
   readonly #runs = new Set<Run>();
   readonly #linger = new Linger(
@@ -254,7 +253,7 @@ export class ReadinessEngine {
     const run = this.#run;
     if (run !== undefined) {
       const cancelled = new SystemError("ECANCELED", "waitAsync", "the readiness thread was shut down");
-      for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(cancelled);
+      for (const watch of this.#interested.list()) if (watch.belongsTo(run)) watch.fail(cancelled);
       this.#stop(run);
     }
     await Promise.all([...this.#runs].map((r) => r.exited));
@@ -266,23 +265,22 @@ export class ReadinessEngine {
    */
   acquire(watch: ThreadWatch, keepAlive: boolean): Run {
     const run = this.#run ?? this.#start();
-    this.#interested.add(watch);
-    this.keepAlive(watch, keepAlive);
+    this.#interested.add(watch, keepAlive);
+    this.#updateRef();
     return run;
   }
 
   /** Whether waiting `watch` keeps the process alive (ignored while it does not wait). @internal */
   keepAlive(watch: ThreadWatch, on: boolean): void {
-    if (on && this.#interested.has(watch)) this.#keepingAlive.add(watch);
-    else this.#keepingAlive.delete(watch);
+    this.#interested.setKeepAlive(watch, on);
     this.#updateRef();
   }
 
   /** `watch` no longer waits. @internal */
   release(watch: ThreadWatch): void {
-    this.#keepingAlive.delete(watch);
+    const wasWaiting = this.#interested.delete(watch);
     this.#updateRef();
-    if (!this.#interested.delete(watch) || this.#interested.size > 0) return;
+    if (!wasWaiting || this.#interested.size > 0) return;
     if (this.#run !== undefined) this.#linger.idle();
   }
 
@@ -290,7 +288,7 @@ export class ReadinessEngine {
   #updateRef(): void {
     const run = this.#run;
     if (run === undefined || run.stopping) return;
-    const refd = this.#keepingAlive.size > 0;
+    const refd = this.#interested.keepsAlive;
     if (refd === run.refd) return;
     run.refd = refd;
     if (refd) run.worker.ref();
@@ -390,7 +388,7 @@ export class ReadinessEngine {
       run.failure ??
       (code > 0 ? SystemError.fromErrno(code, "epoll_wait") : helperThreadError("readiness thread", undefined));
     log("error", `the readiness thread failed: ${code > 0 ? errnoName(code) : String(error)}`, { error });
-    for (const watch of [...this.#interested]) if (watch.belongsTo(run)) watch.fail(error);
+    for (const watch of this.#interested.list()) if (watch.belongsTo(run)) watch.fail(error);
   }
 }
 
