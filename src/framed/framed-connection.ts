@@ -185,12 +185,13 @@ export class FramedConnection implements Disposable {
   }
 
   /**
-   * sendmsg(2) with the queued frames gathered, repeated until the queue is empty or the socket
-   * would block. Returns true when everything queued has been written, false when some is left
+   * Writes the queued frames, repeated until the queue is empty or the socket would block: send(2)
+   * when they sit in one segment (small frames queued together share one), else sendmsg(2) with
+   * up to 64 segments gathered. Returns true when everything queued has been written, false when some is left
    * (the socket's buffer is full: flush again once it is writable). A partial write resumes at
    * the exact byte where it stopped.
    *
-   * @throws SystemError EPIPE (the peer closed or shut down reading), ECONNRESET, from sendmsg;
+   * @throws SystemError EPIPE (the peer closed or shut down reading), ECONNRESET, from send or sendmsg;
    *   the unwritten bytes stay queued. EBADF when the connection is closed.
    * @example
    * ```ts

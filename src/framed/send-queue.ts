@@ -5,8 +5,9 @@
  * Why it is laid out this way:
  * - Headers, and payloads of at most {@link COPY_LIMIT} bytes, are copied into an arena; a frame
  *   that follows another in the arena extends the same segment, so a burst of small messages
- *   goes out as one iovec instead of two per frame. The arena is reused once everything is
- *   written, so steady small traffic allocates nothing.
+ *   goes out as one segment instead of two per frame, written with a plain send(2) (no msghdr to
+ *   fill). The arena is reused once everything is written, so steady small traffic allocates
+ *   nothing.
  * - Larger payloads are queued as they are (no copy) between arena segments.
  * - One sendmsg takes at most {@link BATCH} segments: far below IOV_MAX (1024 on Linux, macOS and
  *   FreeBSD), beyond which sendmsg fails instead of sending less.
@@ -26,9 +27,12 @@ const TRIM_AT = 1024;
 
 const encoder = new TextEncoder();
 
-/** What the queue writes to: a stream socket's gathered send, `null` when it would block. */
+/**
+ * What the queue writes to: a stream socket's send, of one segment or of several gathered, `null`
+ * when it would block.
+ */
 export interface SegmentWriter {
-  send(data: readonly Uint8Array[]): number | null;
+  send(data: Uint8Array | readonly Uint8Array[]): number | null;
 }
 
 /** Frames waiting to be written. */
@@ -92,6 +96,14 @@ export class SendQueue {
     while (this.#pending > 0) {
       const segments = this.#segments;
       const count = Math.min(BATCH, segments.length - this.#head);
+      if (count === 1) {
+        // One segment (small frames share one): a plain send(2), with no msghdr or iovec to fill.
+        const head = segments[this.#head]!;
+        const sent = writer.send(this.#headOffset > 0 ? head.subarray(this.#headOffset) : head);
+        if (sent === null || sent === 0) return false;
+        this.#advance(sent);
+        continue;
+      }
       batch.length = count;
       for (let i = 0; i < count; i++) batch[i] = segments[this.#head + i]!;
       if (this.#headOffset > 0) batch[0] = batch[0]!.subarray(this.#headOffset);

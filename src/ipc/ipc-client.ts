@@ -262,7 +262,7 @@ export class IpcClient implements Disposable {
    *
    * - `"readable"`: recvmsg(2) until one whole message is decoded; returns it (a new Uint8Array that
    *   is yours), or `null` when none is complete yet.
-   * - `"writable"`: sendmsg(2) of what `send` queued, as much as the socket takes; `null`.
+   * - `"writable"`: a write (send(2) or sendmsg(2)) of what `send` queued, as much as the socket takes; `null`.
    * - `"timer"`: sends a ping (unless the connection is over); `null`.
    * - `"hangup"`: nothing; `null`.
    *
@@ -316,9 +316,10 @@ export class IpcClient implements Disposable {
   }
 
   /**
-   * Queues `message` as one frame and writes what the socket takes now (sendmsg(2)); the rest goes
-   * out when a `"writable"` event is processed. A string is sent as UTF-8. A Uint8Array of more
-   * than 512 bytes is queued without a copy: leave it unchanged until `pendingBytes` is 0.
+   * Queues `message` as one frame and writes what the socket takes now (send(2), or sendmsg(2)
+   * when several segments are queued); the rest goes out when a `"writable"` event is processed.
+   * A string is sent as UTF-8. A Uint8Array of more than 512 bytes is queued without a copy:
+   * leave it unchanged until `pendingBytes` is 0.
    *
    * A write that fails because the server is gone (EPIPE, ECONNRESET) is not thrown here: the
    * queued frames are dropped, `poll` reports `"readable"`, and `process` reports what happened

@@ -28,15 +28,22 @@ describe("encodeFrame", () => {
   });
 });
 
-/** A writer that takes what `allowances` say, call by call (0 = would block), and records it. */
-function fakeWriter(allowances: readonly number[]): SegmentWriter & { written: Uint8Array[]; calls: number; widest: number } {
+/**
+ * A writer that takes what `allowances` say, call by call (0 = would block), and records it:
+ * `single` counts the calls given one segment as it is (the plain send(2) path), `widest` the
+ * most segments one call gathered.
+ */
+function fakeWriter(allowances: readonly number[]): SegmentWriter & { written: Uint8Array[]; calls: number; single: number; widest: number } {
   let call = 0;
   const writer = {
     written: [] as Uint8Array[],
     calls: 0,
+    single: 0,
     widest: 0,
-    send(data: readonly Uint8Array[]): number | null {
+    send(given: Uint8Array | readonly Uint8Array[]): number | null {
       writer.calls++;
+      if (given instanceof Uint8Array) writer.single++;
+      const data = given instanceof Uint8Array ? [given] : given;
       writer.widest = Math.max(writer.widest, data.length);
       const allowance = allowances.length === 0 ? Infinity : allowances[call++ % allowances.length]!;
       if (allowance === 0) return null;
@@ -96,13 +103,24 @@ describe("SendQueue (the connection's outgoing side)", () => {
     );
   });
 
-  test("small frames share one segment: a burst of 1000 goes out in one gathered write", () => {
+  test("small frames share one segment: a burst of 1000 goes out in one write, of that segment alone (no gather)", () => {
     const queue = new SendQueue();
     for (let i = 0; i < 1000; i++) queue.enqueue(i % 2 === 0 ? "x" : new Uint8Array([i & 0xff]), 100);
     const writer = fakeWriter([]);
     expect(queue.flush(writer)).toBe(true);
     expect(writer.calls).toBe(1);
-    expect(writer.widest).toBe(1);
+    expect(writer.single).toBe(1);
+  });
+
+  test("a single segment cut by a partial write resumes, still as one segment, at the byte where it stopped", () => {
+    const queue = new SendQueue();
+    queue.enqueue(messageOf(300, 7), 1000);
+    const writer = fakeWriter([5, 0, 100, 1000]);
+    expect(queue.flush(writer)).toBe(false);
+    expect(queue.pendingBytes).toBe(304 - 5);
+    expect(queue.flush(writer)).toBe(true);
+    expect(writer.single).toBe(writer.calls);
+    expect(concat(writer.written)).toEqual(encodeFrame(messageOf(300, 7)));
   });
 
   test("large payloads are queued by reference, and one write gathers at most 64 segments", () => {
