@@ -428,17 +428,21 @@ export class Epoll<T = unknown> extends FdResource {
    * empty). The rules (timeout, abort, close, one wait at a time, keeping the process alive,
    * errors) are those of every `waitAsync`: see {@link WaitAsyncOptions}.
    *
-   * How it waits: Bun's own event loop watches this instance (an epoll descriptor is readable
-   * while it has events, and watching it takes none): while a wait is pending, a close-on-exec
-   * duplicate of its descriptor sits in the loop, so one thread wake-up, no helper thread and no
-   * busy polling; expect about the wake-up latency of Bun's own sockets (benchmark
+   * How it waits (an epoll descriptor is readable while it has events, and watching it takes
+   * none): the kernel relays this instance's readiness to a socket that Bun's own event loop keeps
+   * reading, one per JS thread (an io_uring poll linked to an 8-byte send, submitted with one
+   * `io_uring_enter` per wait; no thread, no descriptor handed to Bun per wait), so one thread
+   * wake-up per event and no busy polling. Where io_uring is missing or forbidden (seccomp,
+   * `kernel.io_uring_disabled`, qemu-user), a close-on-exec duplicate of the descriptor sits in
+   * Bun's loop while a wait is pending (Bun sets `O_NONBLOCK` on the open file, which `epoll_wait`
+   * ignores); should Bun's loop refuse the instance (it holds Bun's own loop epoll, say), a helper
+   * thread watches it (one per JS thread, started on first use, stopped after 100 ms without
+   * waits). Expect about the wake-up latency of Bun's own sockets (benchmark
    * `wake-latency-async`), or `{ busyPoll: true }` for a few microseconds at the cost of a core.
-   * Should Bun's loop refuse the instance (it holds Bun's own loop epoll, say), the wait goes on
-   * through a helper thread instead (one per JS thread, started on first use, stopped after
-   * 100 ms without waits). Side effect of the duplicate: Bun sets `O_NONBLOCK` on the open file,
-   * which `epoll_wait` ignores. Besides those of `epoll_wait`, the errors of setting up the watch
-   * are EMFILE (duplicating the descriptor) and, on the fallback, those of `epoll_ctl` (ELOOP when
-   * this instance holds epoll instances nested too deep, ENOMEM, ENOSPC).
+   * Besides those of `epoll_wait`, the errors of setting up the watch are those of
+   * `io_uring_enter` (rare: the ring is set up once per thread), EMFILE (the duplicate) and those
+   * of `epoll_ctl` (ELOOP when this instance holds epoll instances nested too deep, ENOMEM,
+   * ENOSPC).
    *
    * @param timeoutMs - how long to wait, in ms; default forever.
    * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of

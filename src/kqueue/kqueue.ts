@@ -537,10 +537,12 @@ export class Kqueue<T = unknown> extends FdResource {
    *
    * How it waits depends on where the kqueue comes from:
    *
-   * - The native kqueue (macOS, FreeBSD): a helper thread (one per JS thread, started on first use
-   *   and stopped after 100 ms without waits) sleeps in `kevent` on a private kqueue in which this
-   *   kqueue's descriptor is registered `EVFILT_READ | EV_ONESHOT` (a kqueue descriptor is readable
-   *   while events are pending).
+   * - The native kqueue (macOS, FreeBSD): Bun's own event loop, kqueue-based there, watches a
+   *   close-on-exec duplicate of this kqueue's descriptor while a wait is pending (a kqueue
+   *   descriptor is readable while events are pending, and watching it takes none): one thread
+   *   wake-up per event. Should Bun's loop refuse it, a helper thread (one per JS thread, started
+   *   on first use and stopped after 100 ms without waits) sleeps in `kevent` on a private kqueue
+   *   in which this kqueue's descriptor is registered `EVFILT_READ | EV_ONESHOT`.
    * - A kqueue from `library` (libkqueue on Linux), whose descriptor cannot be watched: a helper
    *   thread of this instance's own calls `kevent` on it directly, into shared memory, and hands
    *   what it got to this thread's next `wait` or `waitAsync`. Nothing is lost if the wait was
@@ -549,9 +551,10 @@ export class Kqueue<T = unknown> extends FdResource {
    *   never shows in results) and waits for it, typically microseconds. Each waiting libkqueue
    *   `Kqueue` costs one thread; it stops after 100 ms without waits.
    *
-   * Either way nothing busy-polls and udata resolves on this thread. Expect a wake-up latency of a
-   * few tens of microseconds, or pass `{ busyPoll: true }` for a few microseconds at the cost of a
-   * core. Besides the errors of `kevent`, nothing else can fail.
+   * Either way nothing busy-polls and udata resolves on this thread. Expect the wake-up latency of
+   * Bun's own sockets on the native kqueue and a few tens of microseconds through a helper thread,
+   * or pass `{ busyPoll: true }` for a few microseconds at the cost of a core. Besides the errors of
+   * `kevent`, setting up the watch of a native kqueue can fail with EMFILE (the duplicate).
    *
    * @param timeoutMs - how long to wait, in ms; default forever.
    * @param options - `signal` to abort; `busyPoll` to poll on every event-loop turn instead of
