@@ -3,9 +3,10 @@
  * no I/O, so {@link FramedConnection} reads into it and tests feed it directly.
  *
  * How the bytes are held, and why:
- * - A fixed read buffer (64 KiB by default) takes the stream. Every whole frame in it is copied
- *   out at once into its own exactly-sized message, so after each chunk the buffer holds at most
- *   one incomplete frame. Moving that remainder to the front happens only when the buffer's tail
+ * - A fixed read buffer (64 KiB by default, and room for one header, so that a message of that
+ *   size is one read and one copy, not two reads and a buffer of its own) takes the stream.
+ *   Every whole frame in it is copied out at once into its own exactly-sized message, so after
+ *   each chunk the buffer holds at most one incomplete frame. Moving that remainder to the front happens only when the buffer's tail
  *   is full; each byte is moved at most once, so many small frames cost O(n), not O(n²).
  * - A frame that cannot fit the read buffer gets an exactly-sized buffer, allocated once its
  *   header has passed the limit check, and later bytes go straight into it (a
@@ -31,8 +32,9 @@ export interface FrameDecoderOptions {
    */
   readonly maxMessageSize?: number;
   /**
-   * The read buffer's size in bytes, 4 to 2^30; default 64 KiB. Frames that do not fit it are
-   * assembled in a buffer of their own. Allocated on first use.
+   * The longest payload the read buffer takes, in bytes, 4 to 2^30; default 64 KiB. The buffer
+   * has room for a header besides, so that a message of up to this size arrives in one read;
+   * longer frames are assembled in a buffer of their own. Allocated on first use.
    */
   readonly bufferSize?: number;
 }
@@ -200,7 +202,8 @@ export class FrameDecoder {
     } else if (this.#large !== null) {
       target = this.#large.subarray(this.#largeFilled);
     } else {
-      const buffer = (this.#buffer ??= new Uint8Array(new ArrayBuffer(this.#bufferSize)));
+      // Room for a header too, so that a message of up to bufferSize bytes arrives in one read.
+      const buffer = (this.#buffer ??= new Uint8Array(new ArrayBuffer(this.#bufferSize + HEADER_SIZE)));
       if (this.#end === buffer.length) {
         // Only an incomplete frame is left, and it fits the buffer (a bigger one would be in
         // #large), so moving it to the front makes room for the rest of it.

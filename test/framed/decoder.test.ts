@@ -52,10 +52,24 @@ describe("FrameDecoder: decoding", () => {
       decoder.commit(n);
       at += n;
     }
-    // 8 bytes fill the buffer; the 20-byte payload then gets its own buffer holding 4 of them,
-    // and the next target is exactly the 16 bytes it still needs.
-    expect(targets.slice(0, 2)).toEqual([8, 16]);
+    // The buffer holds 8 bytes and a header: 12 bytes fill it; the 20-byte payload then gets its
+    // own buffer holding 8 of them, and the next target is exactly the 12 bytes it still needs.
+    expect(targets.slice(0, 2)).toEqual([12, 12]);
     expectMessages(drain(decoder), [messageOf(20, 1), encodeFrame("next")]);
+  });
+
+  test("a message of exactly bufferSize bytes arrives in one read, header and all, with no buffer of its own", () => {
+    for (const size of [4, 64, 64 * 1024]) {
+      const decoder = new FrameDecoder(size === 64 * 1024 ? undefined : { bufferSize: size });
+      const frame = encodeFrame(messageOf(size, size));
+      const target = decoder.readTarget();
+      expect(target.length).toBe(size + 4);
+      target.set(frame);
+      decoder.commit(frame.length);
+      expectMessages(drain(decoder), [messageOf(size, size)]);
+      // The next read starts at the beginning of the same buffer: nothing was set aside.
+      expect(decoder.readTarget().length).toBe(size + 4);
+    }
   });
 
   test("commit checks n against the last target", () => {
