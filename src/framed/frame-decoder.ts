@@ -6,8 +6,9 @@
  * - A fixed read buffer (64 KiB by default, and room for one header, so that a message of that
  *   size is one read and one copy, not two reads and a buffer of its own) takes the stream.
  *   Every whole frame in it is copied out at once into its own exactly-sized message, so after
- *   each chunk the buffer holds at most one incomplete frame. Moving that remainder to the front happens only when the buffer's tail
- *   is full; each byte is moved at most once, so many small frames cost O(n), not O(n²).
+ *   each chunk the buffer holds at most one incomplete frame. Moving that remainder to the front
+ *   happens only when the buffer's tail is full; each byte is moved at most once, so many small
+ *   frames cost O(n), not O(n²).
  * - A frame that cannot fit the read buffer gets an exactly-sized buffer, allocated once its
  *   header has passed the limit check, and later bytes go straight into it (a
  *   {@link FrameDecoder.readTarget} never reaches past the frame's end). A peer announcing 4 GiB
