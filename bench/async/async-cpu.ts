@@ -3,14 +3,17 @@
  * every millisecond (fifo-writer.ts); a reader process (async-cpu-reader.ts) takes them on Bun's
  * main thread and reports its own CPU time (all threads, user + system) per byte, over 3 000 bytes
  * after 2 000 warm-up ones. The warm-up is long because JavaScriptCore goes on compiling the
- * readers' JS for a couple of seconds (about 20 ms of compiler-thread time in all, which over 3 000
- * events would read as 5 µs per event); Bun's stream reader is native code and compiles nothing.
- * The environment variable `BUNIX_ASYNC_CPU_WARMUP=N` changes it (300 reproduces the issue's first
+ * readers' JS for seconds at this rate; what its compiler threads still take inside the measured
+ * window is printed beside each figure (`of it JIT µs`; it is part of the figure). The environment
+ * variable `BUNIX_ASYNC_CPU_WARMUP=N` changes the warm-up (300 reproduces the issue's first
  * measurements). Readers:
  *
  * - `waitAsync`: a Poller awaited once per event, then one `read`; and the same with the design
  *   before the io_uring relay (a duplicate of the Poller's descriptor handed to Bun's loop per wait);
  * - `batches()`: the same Poller through `for await (… of poller.batches())`;
+ * - the relay's floor (relay-floor.ts): the same kernel work and Bun socket as the relay, driven by
+ *   raw bun:ffi calls with no bunix class, so that the gap to Bun's reader that belongs to the
+ *   mechanism itself shows apart from the library's;
  * - Bun's own `Bun.file(fifo).stream()` reader, the reference;
  * - a Worker blocked in `poller.wait()`, then one `read` (what a thread of its own costs).
  *
@@ -46,6 +49,7 @@ const READERS: readonly [string, string][] = [
   ["bunix Poller.waitAsync, one read per event", "waitAsync"],
   ["the same, a duplicate per wait in Bun's loop (the design before)", "waitAsync-duplicate"],
   ["bunix Poller.batches(), one read per event", "batches"],
+  ["the relay's floor: its io_uring poll+send and Bun's socket, raw bun:ffi, no bunix class", "relay-floor"],
   ["Bun.file(fifo).stream() (the reference)", "stream"],
   ["bunix Poller.wait() blocking in a Worker", "worker-wait"],
 ];
@@ -61,8 +65,8 @@ function warmupSetting(): number | undefined {
   return value;
 }
 
-/** Runs one reader against a fresh writer; returns its CPU µs per event. */
-async function measureReader(mode: string, cpuList: string): Promise<number> {
+/** Runs one reader against a fresh writer; returns its CPU µs per event, and records its JIT part in `jit`. */
+async function measureReader(mode: string, cpuList: string, jit: Record<string, number[]>): Promise<number> {
   const taskset = Bun.which("taskset");
   const dir = mkdtempSync(join(tmpdir(), "bunix-async-cpu-"));
   const fifo = join(dir, "fifo");
@@ -77,26 +81,36 @@ async function measureReader(mode: string, cpuList: string): Promise<number> {
     const [stdout] = await Promise.all([new Response(reader.stdout).text(), reader.exited, writer.exited]);
     const line = stdout.split("\n").find((l) => l.startsWith("{"));
     if (line === undefined) throw new Error(`the ${mode} reader printed no result`);
-    return (JSON.parse(line) as { usPerEvent: number }).usPerEvent;
+    const result = JSON.parse(line) as { usPerEvent: number; jitUsPerEvent: number };
+    (jit[mode] ??= []).push(result.jitUsPerEvent);
+    return result.usPerEvent;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Every reader `runs` times, interleaved, on the CPUs of `cpuList`. */
-async function measureReaders(runs: number, cpuList: string): Promise<Record<string, number[]>> {
-  const probes: Record<string, Probe> = {};
-  for (const [, mode] of READERS) probes[mode] = () => measureReader(mode, cpuList);
-  return interleave(runs, probes);
+/** What one set of interleaved runs measured: CPU per event, all threads, and its JIT compiler part. */
+interface ReaderFigures {
+  readonly cpu: Record<string, number[]>;
+  readonly jit: Record<string, number[]>;
 }
 
-function readerTable(figures: Record<string, number[]>): string {
+/** Every reader `runs` times, interleaved, on the CPUs of `cpuList`. */
+async function measureReaders(runs: number, cpuList: string): Promise<ReaderFigures> {
+  const jit: Record<string, number[]> = {};
+  const probes: Record<string, Probe> = {};
+  for (const [, mode] of READERS) probes[mode] = () => measureReader(mode, cpuList, jit);
+  return { cpu: await interleave(runs, probes), jit };
+}
+
+function readerTable({ cpu, jit }: ReaderFigures): string {
   return renderTable(
-    ["reader", "CPU µs per event", "÷ Bun stream"],
-    READERS.filter(([, mode]) => figures[mode] !== undefined).map(([label, mode]) => [
+    ["reader", "CPU µs per event", "÷ Bun stream", "of it JIT µs"],
+    READERS.filter(([, mode]) => cpu[mode] !== undefined).map(([label, mode]) => [
       label,
-      formatSummary(summarise(figures[mode]!)),
-      formatRatio(pairedRatio(figures[mode], figures.stream)),
+      formatSummary(summarise(cpu[mode]!)),
+      formatRatio(pairedRatio(cpu[mode], cpu.stream)),
+      formatSummary(summarise(jit[mode] ?? [])),
     ]),
   );
 }
@@ -135,7 +149,7 @@ export const asyncCpu: Bench = {
     const latency = isPinned() ? measureCrossCpu(runs) : await measureLatencyTable(runs);
     print(renderLatencyTable(latency));
 
-    const result = [...verdicts("every CPU", free), ...verdicts("pinned", pinned)];
+    const result = [...verdicts("every CPU", free.cpu), ...verdicts("pinned", pinned.cpu)];
     const relay = pairedRatio(latency.figures.waitAsync, latency.figures.duplicate);
     result.push({
       bench: "async-cpu",

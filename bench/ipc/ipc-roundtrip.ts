@@ -15,7 +15,8 @@
  *
  * Under `bench/run.ts` everything is pinned to one CPU, so in the two-process designs client and
  * server share it: every round trip includes two context switches. There is no C reference: the
- * comparison is with Bun's own sockets doing the same work. Reported only; no target.
+ * comparison is with Bun's own sockets doing the same work. Target: bunix's rate at least 1.2× Bun
+ * native's in every cell (both topologies, both sizes).
  *
  * Runs under `bench/run.ts` (`bun run bench ipc-roundtrip`), or alone:
  *
@@ -28,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bench } from "../harness/bench.ts";
 import { runStandalone } from "../harness/standalone.ts";
-import { interleave, pairedRatio, type Probe } from "../harness/compare.ts";
+import { interleave, pairedRatio, type Probe, type Verdict } from "../harness/compare.ts";
 import { formatNumber, formatRatio, formatSummary, renderTable } from "../harness/format.ts";
 import { summarise } from "../harness/stats.ts";
 import { bunixClient, bunixOneThread } from "./bunix-side.ts";
@@ -55,6 +56,9 @@ const DESIGNS = [
 ] as const;
 
 const here = (file: string) => new URL(file, import.meta.url).pathname;
+
+/** The target: bunix's round-trip rate at least this multiple of Bun native's, in each cell. */
+const MIN_RATIO = 1.2;
 
 export const ipcRoundtrip: Bench = {
   name: "ipc-roundtrip",
@@ -102,6 +106,7 @@ export const ipcRoundtrip: Bench = {
       const figures = await interleave(runs, probes);
 
       const body: string[][] = [];
+      const verdicts: Verdict[] = [];
       for (const size of SIZES) {
         for (const design of DESIGNS) {
           const key = `${design.key} ${size.label}`;
@@ -118,10 +123,19 @@ export const ipcRoundtrip: Bench = {
             formatSummary(summarise(latencies[key]!.p99.map((ns) => ns / 1000))),
             design.versus === undefined ? "" : formatRatio(versus),
           ]);
+          if (design.versus !== undefined) {
+            verdicts.push({
+              bench: "ipc-roundtrip",
+              workload: `${size.label}, ${design.key === "bunix-1" ? "one thread" : "two processes"}`,
+              target: `bunix rate ≥ ${MIN_RATIO.toFixed(2)}× Bun native`,
+              measured: formatRatio(versus),
+              pass: versus === undefined ? undefined : versus >= MIN_RATIO,
+            });
+          }
         }
       }
       print(renderTable(["size", "design", "round trips/s", "µs/round trip", "p50 µs", "p99 µs", "bunix rate ÷ native"], body));
-      return [];
+      return verdicts;
     } finally {
       await stopServerProcess(echoTool);
       await stopServerProcess(nativeChild);
