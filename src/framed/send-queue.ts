@@ -92,34 +92,37 @@ export class SendQueue {
    *   before that call.
    */
   flush(writer: SegmentWriter): boolean {
-    const batch = this.#batch;
     while (this.#pending > 0) {
-      const segments = this.#segments;
-      const count = Math.min(BATCH, segments.length - this.#head);
-      if (count === 1) {
-        // One segment (small frames share one): a plain send(2), with no msghdr or iovec to fill.
-        const head = segments[this.#head]!;
-        const sent = writer.send(this.#headOffset > 0 ? head.subarray(this.#headOffset) : head);
-        if (sent === null || sent === 0) return false;
-        this.#advance(sent);
-        continue;
-      }
-      batch.length = count;
-      for (let i = 0; i < count; i++) batch[i] = segments[this.#head + i]!;
-      if (this.#headOffset > 0) batch[0] = batch[0]!.subarray(this.#headOffset);
-      let sent: number | null;
-      try {
-        sent = writer.send(batch);
-      } finally {
-        // The batch must not keep payloads alive after they are written.
-        batch.length = 0;
-      }
+      const count = Math.min(BATCH, this.#segments.length - this.#head);
+      // One segment (small frames share one) goes out alone: a plain send(2), no msghdr to fill.
+      const sent = count === 1 ? writer.send(this.#unwrittenHead()) : this.#sendGathered(writer, count);
       // A stream socket never reports 0 for a nonempty send; treating it as "would block"
       // keeps a misbehaving writer from spinning this loop.
       if (sent === null || sent === 0) return false;
       this.#advance(sent);
     }
     return true;
+  }
+
+  /** What is left to write of the first segment. */
+  #unwrittenHead(): Uint8Array {
+    const head = this.#segments[this.#head]!;
+    return this.#headOffset > 0 ? head.subarray(this.#headOffset) : head;
+  }
+
+  /** One gathered send of the first `count` segments (sendmsg(2)). */
+  #sendGathered(writer: SegmentWriter, count: number): number | null {
+    const batch = this.#batch;
+    const segments = this.#segments;
+    batch.length = count;
+    for (let i = 0; i < count; i++) batch[i] = segments[this.#head + i]!;
+    batch[0] = this.#unwrittenHead();
+    try {
+      return writer.send(batch);
+    } finally {
+      // The batch must not keep payloads alive after they are written.
+      batch.length = 0;
+    }
   }
 
   /** Drops everything queued. */
