@@ -114,8 +114,11 @@ interface Pending<R> {
   /** -1: forever; otherwise whole ms. */
   readonly timeoutMs: number;
   readonly startedAt: number;
-  /** Whether this wait polls on every turn instead of sleeping on the readiness watch. */
-  readonly busyPoll: boolean;
+  /**
+   * What this wait sleeps on, chosen once when it starts: the instance's readiness watch, or busy
+   * polling. None for a wait with timeout 0, which only polls.
+   */
+  watch: ReadinessWatch | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   immediate: ReturnType<typeof setImmediate> | undefined;
   /** The watch was armed for this wait: it must be disarmed when the wait settles. */
@@ -252,7 +255,7 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       onAbort: signal === undefined ? undefined : () => this.#abort(pending),
       timeoutMs,
       startedAt: performance.now(),
-      busyPoll,
+      watch: undefined,
       timer: undefined,
       immediate: undefined,
       armed: false,
@@ -260,15 +263,16 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     this.#pending = pending;
     if (signal !== undefined) signal.addEventListener("abort", pending.onAbort!, { once: true });
     if (timeoutMs > 0) this.#startTimer(pending, timeoutMs);
-    if (timeoutMs !== 0 && !busyPoll) {
-      let armFirst: boolean;
+    if (timeoutMs !== 0) {
+      let watch: ReadinessWatch;
       try {
-        armFirst = this.#readiness().armFirst === true;
+        watch = busyPoll ? this.#busy() : (this.#watch ?? this.#readiness());
       } catch (error) {
         this.#fail(pending, error);
         return promise;
       }
-      if (armFirst) {
+      pending.watch = watch;
+      if (watch.armFirst === true) {
         this.#arm(pending, false);
         return promise;
       }
@@ -303,7 +307,7 @@ export class AsyncWaiter<R extends { readonly length: number }> {
 
   #arm(pending: Pending<R>, retry: boolean): void {
     try {
-      this.#watchOf(pending).arm(retry);
+      pending.watch!.arm(retry);
       pending.armed = true;
     } catch (error) {
       this.#fail(pending, error);
@@ -346,7 +350,7 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     if (pending.signal !== undefined) pending.signal.removeEventListener("abort", pending.onAbort!);
     if (pending.armed) {
       pending.armed = false;
-      this.#watchOf(pending).disarm();
+      pending.watch!.disarm();
     }
   }
 
@@ -370,10 +374,6 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     if (pending !== undefined) this.#fail(pending, error);
     else this.#loop?.fail(error);
   };
-
-  #watchOf(pending: Pending<R>): ReadinessWatch {
-    return pending.busyPoll ? this.#busy() : this.#readiness();
-  }
 
   #readiness(): ReadinessWatch {
     return (this.#watch ??= this.#createWatch(this.#onReady, this.#onError));
