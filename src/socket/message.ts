@@ -22,7 +22,7 @@ import { SystemError, invalidType } from "../core/errors.ts";
 import { closeDescriptor, setCloseOnExec } from "../core/fd.ts";
 import { validateFd } from "../core/validate.ts";
 import { addressBytes, type EncodedAddress } from "./address.ts";
-import { socketKernel } from "./kernel.ts";
+import { socketKernel, type SocketKernel } from "./kernel.ts";
 
 const EINTR = errnoNumber("EINTR");
 const EAGAIN = errnoNumber("EAGAIN");
@@ -122,6 +122,10 @@ class Scratch {
   readonly cmsgLevelWord: number;
   readonly cmsgTypeWord: number;
   readonly cmsgHeaderSize: number;
+  /** The receive call and what every plain receive passes and checks, looked up once. */
+  readonly recvmsg: SocketKernel["symbols"]["recvmsg"];
+  readonly recvFlags: number;
+  readonly truncatedFlags: number;
 
   constructor() {
     const msghdr = struct("msghdr");
@@ -145,6 +149,10 @@ class Scratch {
     this.cmsgLevelWord = cmsghdr.fields.cmsg_level.offset / 4;
     this.cmsgTypeWord = cmsghdr.fields.cmsg_type.offset / 4;
     this.cmsgHeaderSize = cmsghdr.size;
+    const k = socketKernel();
+    this.recvmsg = k.symbols.recvmsg;
+    this.recvFlags = k.recvFlags;
+    this.truncatedFlags = k.msgTrunc | k.msgCtrunc;
     this.growIov(16);
     this.growControl(cmsgSpace(4 * FD_ROOM) + EXTRA_CONTROL_ROOM);
   }
@@ -186,9 +194,10 @@ class Scratch {
   /** Makes the header, laid out for a plain receive already, ready for one into `target`. */
   resetPlainReceive(target: Uint8Array): void {
     if (this.iovTarget !== target || this.iovTargetLength !== target.byteLength) this.setIov(0, target);
-    // Only what the kernel wrote back changes between receives.
-    store(this.header, this.msgControllen, this.control.byteLength);
-    this.header[this.msgFlags.word] = 0;
+    // Only the control length changes between receives: the kernel writes back what it used, which
+    // never exceeds the buffer, so the upper word of a wide field stays 0. (It writes msg_flags
+    // back on every successful call, so they need no reset.)
+    this.header[this.msgControllen.word] = this.control.byteLength;
   }
 
   /** Fills the msghdr for one call. */
@@ -346,22 +355,19 @@ export function receivePlain(fd: number, target: Uint8Array): ReceivedMessage | 
   } else {
     s.resetPlainReceive(target);
   }
-  const k = socketKernel();
   const header = s.header;
   let received: number;
-  while ((received = k.symbols.recvmsg(fd, header, k.recvFlags) as number) < 0) {
+  while ((received = s.recvmsg(fd, header, s.recvFlags) as number) < 0) {
     if (!retryReceive()) return null;
   }
   // Nothing but descriptors (or credentials) fills the control buffer: without any, the reply needs
-  // neither a scan nor a list of its own to close.
-  if (header[s.msgControllen.word] !== 0 || (s.msgControllen.wide && header[s.msgControllen.word + 1] !== 0)) {
-    return collect(s, received, target, 0, false);
-  }
+  // neither a scan nor a list of its own to close. (The length written back fits its lower word.)
+  if (header[s.msgControllen.word] !== 0) return collect(s, received, target, 0, false);
   return {
     bytes: received,
     data: received === target.length ? target : target.subarray(0, received),
     fds: [],
-    truncated: (header[s.msgFlags.word]! & (k.msgTrunc | k.msgCtrunc)) !== 0,
+    truncated: (header[s.msgFlags.word]! & s.truncatedFlags) !== 0,
     from: null,
     fromBytes: null,
   };
