@@ -52,11 +52,10 @@ export async function relayFloorLoop(path: string, add: (bytes: number) => boole
   const address = ptr(record);
   const poll = encodeSqe(IO_URING.OP_POLL_ADD, IO_URING.IOSQE_IO_HARDLINK, epfd, 0, 0, 0, IO_URING.POLLIN, 1, 0);
   const send = encodeSqe(IO_URING.OP_SEND, 0, pair[0]!, address % 2 ** 32, Math.floor(address / 2 ** 32), 8, IO_URING.MSG_NOSIGNAL, 2, 0);
+  const submissions = [poll, send];
   const arm = (): void => {
     ring.discardCompletions();
-    ring.pushEncoded(poll);
-    ring.pushEncoded(send);
-    ring.submit();
+    ring.submitEncoded(submissions);
   };
 
   let wake: (() => void) | undefined;

@@ -76,8 +76,8 @@ const connect = Bun.connect as unknown as (options: {
 export interface Registered {
   readonly slot: number;
   readonly generation: number;
-  readonly poll: Uint32Array;
-  readonly send: Uint32Array;
+  /** The poll, then the send hard-linked to it: what each arm submits. */
+  readonly submissions: readonly [poll: Uint32Array, send: Uint32Array];
 }
 
 /** Thrown by {@link relay} when this thread cannot have one; the reason is in `cause`. */
@@ -217,7 +217,7 @@ export class Relay {
     // rather than a wait that never ends.
     const poll = encodeSqe(IO_URING.OP_POLL_ADD, IO_URING.IOSQE_IO_HARDLINK, fd, 0, 0, 0, IO_URING.POLLIN, slot, generation);
     const send = encodeSqe(IO_URING.OP_SEND, 0, this.#kernelEnd, address % 2 ** 32, Math.floor(address / 2 ** 32), RECORD_BYTES, IO_URING.MSG_NOSIGNAL, slot, generation);
-    return { slot, generation, poll, send };
+    return { slot, generation, submissions: [poll, send] };
   }
 
   /** Forgets a watch (its poll, if in flight, was removed). @internal */
@@ -230,17 +230,14 @@ export class Relay {
   poll(registered: Registered): void {
     const ring = this.#ring;
     ring.discardCompletions();
-    ring.pushEncoded(registered.poll);
-    ring.pushEncoded(registered.send);
-    ring.submit();
+    ring.submitEncoded(registered.submissions);
   }
 
   /** Cancels the poll of `slot` (its hard-linked send still runs; the record is stale by then). @internal */
   cancel(slot: number, generation: number): void {
     const ring = this.#ring;
     // POLL_REMOVE names the poll by its 64-bit user data, [slot, generation], in `addr`.
-    ring.pushEncoded(encodeSqe(IO_URING.OP_POLL_REMOVE, 0, -1, slot, generation, 0, 0, slot, generation));
-    ring.submit();
+    ring.submitEncoded([encodeSqe(IO_URING.OP_POLL_REMOVE, 0, -1, slot, generation, 0, 0, slot, generation)]);
   }
 
   /** `watch` started waiting; `keepAlive`: it keeps the process alive meanwhile. @internal */

@@ -46,7 +46,7 @@ export class SubmissionRing {
   readonly #cqHead: number;
   readonly #cqTail: number;
   readonly #syscall: NonNullable<ReturnType<typeof loadIoUring>>["syscall"];
-  /** Submissions queued since the last `submit()`. */
+  /** Submissions queued and not yet taken by the kernel. */
   #queued = 0;
   #closed = false;
 
@@ -109,25 +109,29 @@ export class SubmissionRing {
     this.#cqTail = params[cq + IO_CQRING_OFFSETS.tail / 4]! / 4;
   }
 
-  /** Queues one submission encoded by {@link encodeSqe} (sent with the next {@link submit}). */
-  pushEncoded(sqe: Uint32Array): void {
-    const ring = this.#ring;
-    const tail = ring[this.#sqTail]!;
-    if (((tail - ring[this.#sqHead]!) >>> 0) >= this.#sqEntries) this.submit();
-    const index = tail & this.#sqMask;
-    this.#sqes.set(sqe, index * SQE_WORDS);
-    ring[this.#sqArray + index] = index;
-    // The kernel reads the tail during io_uring_enter, a full barrier: a plain store is enough.
-    ring[this.#sqTail] = (tail + 1) >>> 0;
-    this.#queued++;
-  }
-
   /**
-   * Hands the queued submissions to the kernel (one `io_uring_enter`, no waiting).
-   * @throws SystemError from io_uring_enter (EBUSY/EAGAIN under completion backpressure, EINTR
+   * Queues `sqes` (each encoded by {@link encodeSqe}) in order, and hands everything queued to the
+   * kernel with one `io_uring_enter` (no waiting); a full queue is handed over first.
+   * @throws SystemError from io_uring_enter (EBUSY/EAGAIN under completion backpressure; EINTR is
    *   retried).
    */
-  submit(): void {
+  submitEncoded(sqes: readonly Uint32Array[]): void {
+    const ring = this.#ring;
+    for (let i = 0; i < sqes.length; i++) {
+      const tail = ring[this.#sqTail]!;
+      if (((tail - ring[this.#sqHead]!) >>> 0) >= this.#sqEntries) this.#enter();
+      const index = tail & this.#sqMask;
+      this.#sqes.set(sqes[i]!, index * SQE_WORDS);
+      ring[this.#sqArray + index] = index;
+      // The kernel reads the tail during io_uring_enter, a full barrier: a plain store is enough.
+      ring[this.#sqTail] = (tail + 1) >>> 0;
+      this.#queued++;
+    }
+    this.#enter();
+  }
+
+  /** Hands the queued submissions to the kernel, retrying on EINTR until it has taken them all. */
+  #enter(): void {
     const syscall = this.#syscall;
     while (this.#queued > 0) {
       const taken = Number(syscall(IO_URING_SYS.enter, this.fd, this.#queued, 0, 0, 0, 0));

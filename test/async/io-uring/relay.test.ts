@@ -105,9 +105,10 @@ describe.skipIf(!relayed)(`what the kernel does with an io_uring poll on an epol
     try {
       const address = ptr(payload);
       const arm = () => {
-        ring.pushEncoded(encodeSqe(IO_URING.OP_POLL_ADD, IO_URING.IOSQE_IO_HARDLINK, epoll.fd, 0, 0, 0, IO_URING.POLLIN, 1, 0));
-        ring.pushEncoded(encodeSqe(IO_URING.OP_SEND, 0, kernelEnd, address % 2 ** 32, Math.floor(address / 2 ** 32), 8, IO_URING.MSG_NOSIGNAL, 2, 0));
-        ring.submit();
+        ring.submitEncoded([
+          encodeSqe(IO_URING.OP_POLL_ADD, IO_URING.IOSQE_IO_HARDLINK, epoll.fd, 0, 0, 0, IO_URING.POLLIN, 1, 0),
+          encodeSqe(IO_URING.OP_SEND, 0, kernelEnd, address % 2 ** 32, Math.floor(address / 2 ** 32), 8, IO_URING.MSG_NOSIGNAL, 2, 0),
+        ]);
       };
       const received = () => Math.max(readBytes(readEnd), 0);
       // Not ready: nothing is sent until the eventfd is written.
