@@ -39,6 +39,8 @@ import { closeDescriptor, duplicateDescriptor } from "../core/fd.ts";
 import { DEFAULT_MAX_MESSAGE_SIZE, HEADER_SIZE, validateMaxMessageSize } from "../framed/frame-limits.ts";
 import { log } from "../core/log.ts";
 import { Interest, type PollEvents, Poller } from "../poller/index.ts";
+import { pollEventReadiness } from "../poller/poll-events.ts";
+import { READY_ERROR, READY_HANGUP, READY_READABLE, READY_WRITABLE } from "../poller/registration.ts";
 import { displayPath } from "../socket/address.ts";
 import { UnixListener } from "../socket/unix-listener.ts";
 import { recvInto, sendFrom } from "../socket/stream-io.ts";
@@ -564,12 +566,15 @@ export class EchoServer implements Disposable {
         this.#acceptAll();
         continue;
       }
-      if (events.writable(i)) this.#flush(entry);
+      // Resolved once, before the flush: the kernel reported only what was asked for when it
+      // waited, so a flush that changes the interest changes nothing here.
+      const ready = pollEventReadiness(events, i);
+      if (ready & READY_WRITABLE) this.#flush(entry);
       if (!this.#sessions.has(entry)) continue;
-      if (events.readable(i) || events.hangup(i) || events.error(i)) {
+      if (ready & (READY_READABLE | READY_HANGUP | READY_ERROR)) {
         if (entry.reading && entry.paused === null) this.#serve(entry);
         // Not reading and hung up: the peer is gone, nothing queued can reach it.
-        else if (events.hangup(i)) this.#drop(entry, new SystemError("EPIPE", "EchoServer", "the client hung up with echoes unwritten"));
+        else if (ready & READY_HANGUP) this.#drop(entry, new SystemError("EPIPE", "EchoServer", "the client hung up with echoes unwritten"));
       }
     }
     if (this.#runnable.size === 0) return;

@@ -10,6 +10,8 @@ import type { WaitAsyncOptions } from "../async/wait-async.ts";
 import { SystemError, closedError, invalidType, outOfRange } from "../core/errors.ts";
 import { FramedConnection } from "../framed/framed-connection.ts";
 import { Interest, type PollEvents, Poller, type Timer } from "../poller/index.ts";
+import { pollEventReadiness } from "../poller/poll-events.ts";
+import { READY_ERROR, READY_HANGUP, READY_READABLE, READY_WRITABLE } from "../poller/registration.ts";
 import { UnixSocket } from "../socket/unix-socket.ts";
 import { validateTimeout } from "../core/timeout.ts";
 import { validateOptions } from "../core/validate.ts";
@@ -415,9 +417,10 @@ export class IpcClient implements Disposable {
     for (let i = 0; i < events.length; i++) {
       const data = events.data(i);
       if (data === CONNECTION) {
+        const ready = pollEventReadiness(events, i);
         // A hang-up or an error is collected by reading, like the end of the stream.
-        if (events.readable(i) || events.hangup(i) || events.error(i)) readable = true;
-        if (events.writable(i)) writable = true;
+        if (ready & (READY_READABLE | READY_HANGUP | READY_ERROR)) readable = true;
+        if (ready & READY_WRITABLE) writable = true;
       } else if (data === TIMER) {
         timer = true;
       }

@@ -27,9 +27,11 @@ export interface PollEvent<T> {
   readonly error: boolean;
 }
 
-// Sets the length after a wait. Only the Poller calls it; the static block is the one place with
-// access to the private field, so the public class has no setter.
+// Sets the length after a wait, and reads an entry's readiness bits. Only the library calls them;
+// the static block is the one place with access to the private members, so the public class has
+// neither a setter nor a bitmask accessor.
 let assignLength: <T>(events: PollEvents<T>, length: number) => void;
+let readReadiness: <T>(events: PollEvents<T>, i: number) => number;
 
 /**
  * The result of `Poller.wait`: one entry per ready registration (descriptor, timer or process).
@@ -72,6 +74,7 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
     assignLength = (events, length) => {
       events.#length = length;
     };
+    readReadiness = (events, i) => events.#ready(i);
   }
 
   /**
@@ -195,4 +198,14 @@ export class PollEvents<T> implements Iterable<PollEvent<T>> {
  */
 export function setPollEventsLength<T>(events: PollEvents<T>, length: number): void {
   assignLength(events, length);
+}
+
+/**
+ * Entry `i`'s readiness as `READY_*` bits (registration.ts), resolved once: for the library's own
+ * loops, which test several kinds per entry and would otherwise look the entry up for each.
+ * @throws RangeError / TypeError for a bad `i`, as the accessors do.
+ * @internal
+ */
+export function pollEventReadiness<T>(events: PollEvents<T>, i: number): number {
+  return readReadiness(events, i);
 }

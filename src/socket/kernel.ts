@@ -61,7 +61,12 @@ let kernel: SocketKernel | undefined;
  * @throws SystemError ENOTSUP on a platform bunix has no tables for.
  */
 export function socketKernel(): SocketKernel {
-  if (kernel !== undefined) return kernel;
+  // Every send and receive asks for it: the loading stays out of this hot function's compiled code.
+  return kernel ?? loadSocketKernel();
+}
+
+/** Loads the socket calls and reads the constants, on the first call of {@link socketKernel}. */
+function loadSocketKernel(): SocketKernel {
   const symbols = loadSockets();
   if (symbols === undefined) throw unsupportedError("UnixSocket");
   const typeFlags = abi?.features.socketTypeFlags === true;

@@ -33,8 +33,9 @@
 import { SystemError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { BatchLoop, keepProcessAlive } from "../async/batch-loop.ts";
-import type { PollEvents } from "../poller/poll-events.ts";
+import { type PollEvents, pollEventReadiness } from "../poller/poll-events.ts";
 import { Poller } from "../poller/poller.ts";
+import { READY_ERROR, READY_HANGUP, READY_READABLE, READY_WRITABLE } from "../poller/registration.ts";
 import { identify, stillRefersTo, type FileIdentity } from "./file-identity.ts";
 import type { WatchReadiness } from "./watch-fd.ts";
 
@@ -237,7 +238,13 @@ export class WatchHub {
         ghost = true;
         continue;
       }
-      call(record, { readable: events.readable(i), writable: events.writable(i), hangup: events.hangup(i), error: events.error(i) });
+      const ready = pollEventReadiness(events, i);
+      call(record, {
+        readable: (ready & READY_READABLE) !== 0,
+        writable: (ready & READY_WRITABLE) !== 0,
+        hangup: (ready & READY_HANGUP) !== 0,
+        error: (ready & READY_ERROR) !== 0,
+      });
     }
     if (ghost && this.#records.size > 0) this.#rebuild();
   }
