@@ -113,6 +113,7 @@ interface Pending<R> {
   readonly onAbort: (() => void) | undefined;
   /** -1: forever; otherwise whole ms. */
   readonly timeoutMs: number;
+  /** When the wait started (`performance.now()`), for its timer; 0 when it has none. */
   readonly startedAt: number;
   /**
    * What this wait sleeps on, chosen once when it starts: the instance's readiness watch, or busy
@@ -254,7 +255,8 @@ export class AsyncWaiter<R extends { readonly length: number }> {
       signal,
       onAbort: signal === undefined ? undefined : () => this.#abort(pending),
       timeoutMs,
-      startedAt: performance.now(),
+      // Only a timer reads it: a wait without one spares the clock read.
+      startedAt: timeoutMs > 0 ? performance.now() : 0,
       watch: undefined,
       timer: undefined,
       immediate: undefined,
