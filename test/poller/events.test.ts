@@ -4,7 +4,9 @@ import { expect, test } from "bun:test";
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Interest } from "../../src/poller/index.ts";
+import { Interest, type PollEvents } from "../../src/poller/index.ts";
+import { pollEventReadiness } from "../../src/poller/poll-events.ts";
+import { READY_ERROR, READY_HANGUP, READY_READABLE, READY_WRITABLE } from "../../src/poller/registration.ts";
 import { Descriptors, writeBytes, writeEventFd } from "../helpers/descriptors.ts";
 import { describeEachBackend, openPoller } from "../helpers/poller-backends.ts";
 import { pollEntries } from "../helpers/poller-expect.ts";
@@ -12,6 +14,16 @@ import { pollEntries } from "../helpers/poller-expect.ts";
 const R = Interest.READABLE;
 const W = Interest.WRITABLE;
 const STALE = { fd: -1, data: undefined, readable: false, writable: false, hangup: false, error: false };
+
+/** The READY_* bits the public accessors give for entry `i`. */
+function accessorBits<T>(events: PollEvents<T>, i: number): number {
+  return (
+    (events.readable(i) ? READY_READABLE : 0) |
+    (events.writable(i) ? READY_WRITABLE : 0) |
+    (events.hangup(i) ? READY_HANGUP : 0) |
+    (events.error(i) ? READY_ERROR : 0)
+  );
+}
 
 describeEachBackend("Poller entries", (backend) => {
   test("readable and writable readiness of one descriptor come back as ONE entry", () => {
@@ -173,6 +185,42 @@ describeEachBackend("Poller entries", (backend) => {
     const empty = poller.wait(0);
     expect(() => empty.hangup(0)).toThrow(RangeError);
     expect(() => empty.error(0)).toThrow(RangeError);
+  });
+
+  test("the library's one-lookup readiness bits agree with the accessors, for live, stale and bad entries", () => {
+    using fds = new Descriptors();
+    using poller = openPoller<string>(backend);
+    const [a, b] = fds.socketPair();
+    writeBytes(b, 1);
+    poller.add(a, R | W, "readable and writable");
+    const [c, d] = fds.socketPair();
+    poller.add(c, R | W, "peer gone");
+    fds.close(d);
+    const pipe = fds.pipe();
+    poller.add(pipe.write, W, "reader gone");
+    fds.close(pipe.read);
+    const efd = fds.eventFd(1);
+    poller.add(efd, R, "deleted mid-batch");
+    const events = poller.wait(0);
+    expect(events.length).toBe(4);
+    const seen = new Map<string, number>();
+    for (let i = 0; i < events.length; i++) {
+      if (events.data(i) === "deleted mid-batch") poller.delete(efd);
+    }
+    for (let i = 0; i < events.length; i++) {
+      const bits = pollEventReadiness(events, i);
+      expect(bits).toBe(accessorBits(events, i));
+      seen.set(events.data(i) ?? "stale", bits);
+    }
+    expect(Object.fromEntries(seen)).toEqual({
+      "readable and writable": READY_READABLE | READY_WRITABLE,
+      "peer gone": READY_READABLE | READY_WRITABLE | READY_HANGUP,
+      "reader gone": READY_WRITABLE | READY_HANGUP | READY_ERROR,
+      stale: 0,
+    });
+    expect(() => pollEventReadiness(events, 4)).toThrow(RangeError);
+    expect(() => pollEventReadiness(events, -1)).toThrow(RangeError);
+    expect(() => pollEventReadiness(events, "0" as unknown as number)).toThrow(TypeError);
   });
 
   test("maxEvents bounds one batch; the rest come with the next wait", () => {
