@@ -268,7 +268,7 @@ export class AsyncWaiter<R extends { readonly length: number }> {
     if (timeoutMs !== 0) {
       let watch: ReadinessWatch;
       try {
-        watch = busyPoll ? this.#busy() : (this.#watch ?? this.#readiness());
+        watch = busyPoll ? this.#busy() : this.#readiness();
       } catch (error) {
         this.#fail(pending, error);
         return promise;

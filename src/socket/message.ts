@@ -122,7 +122,7 @@ class Scratch {
   readonly cmsgLevelWord: number;
   readonly cmsgTypeWord: number;
   readonly cmsgHeaderSize: number;
-  /** The receive call and what every plain receive passes and checks, looked up once. */
+  /** The receive call, the flags every receive passes and the bits that say it was cut, looked up once. */
   readonly recvmsg: SocketKernel["symbols"]["recvmsg"];
   readonly recvFlags: number;
   readonly truncatedFlags: number;
@@ -315,7 +315,6 @@ function writeRights(s: Scratch, fds: readonly number[]): number {
  */
 export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, wantSender: boolean): ReceivedMessage | null {
   const s = getScratch();
-  const k = socketKernel();
   if (!wantSender && maxFds <= FD_ROOM && s.plainReceive) {
     s.resetPlainReceive(target);
   } else {
@@ -325,7 +324,7 @@ export function receiveMessage(fd: number, target: Uint8Array, maxFds: number, w
     s.plainReceive = !wantSender;
   }
   let received: number;
-  while ((received = k.symbols.recvmsg(fd, s.header, k.recvFlags) as number) < 0) {
+  while ((received = s.recvmsg(fd, s.header, s.recvFlags) as number) < 0) {
     if (!retryReceive()) return null;
   }
   return collect(s, received, target, maxFds, wantSender);
@@ -375,7 +374,6 @@ export function receivePlain(fd: number, target: Uint8Array): ReceivedMessage | 
 
 /** What a receive got, from the scratch header the kernel filled: data view, descriptors, flags, sender. */
 function collect(s: Scratch, received: number, target: Uint8Array, maxFds: number, wantSender: boolean): ReceivedMessage {
-  const k = socketKernel();
   const flags = s.header[s.msgFlags.word]!;
   const fromBytes = wantSender ? addressBytes(s.name, s.header[s.msgNamelen.word]!) : null;
   const controlLength = load(s.header, s.msgControllen);
@@ -390,7 +388,7 @@ function collect(s: Scratch, received: number, target: Uint8Array, maxFds: numbe
     // A buffer filled to the end is its own filled part: no new view needed.
     data: received === target.length ? target : target.subarray(0, received),
     fds,
-    truncated: (flags & (k.msgTrunc | k.msgCtrunc)) !== 0 || all.length > maxFds,
+    truncated: (flags & s.truncatedFlags) !== 0 || all.length > maxFds,
     from: fromBytes === null ? null : decoder.decode(fromBytes),
     fromBytes,
   };
